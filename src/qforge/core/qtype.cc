@@ -1,0 +1,72 @@
+// The qtype traits table: the only place that lists the storage types.
+#include "qforge/core/qtype.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+#include <iterator>
+
+#include "qforge/core/error.h"
+#include "qforge/core/half.h"
+
+namespace qforge {
+namespace {
+
+void DequantizeF32(const void* src, float* dst, int64_t n) { std::memcpy(dst, src, size_t(n) * 4); }
+void QuantizeF32(const float* src, void* dst, int64_t n) { std::memcpy(dst, src, size_t(n) * 4); }
+
+void DequantizeF16(const void* src, float* dst, int64_t n) {
+  const auto* s = static_cast<const uint16_t*>(src);
+  for (int64_t i = 0; i < n; ++i) dst[i] = F16ToF32(s[i]);
+}
+void QuantizeF16(const float* src, void* dst, int64_t n) {
+  auto* d = static_cast<uint16_t*>(dst);
+  for (int64_t i = 0; i < n; ++i) d[i] = F32ToF16(src[i]);
+}
+void DequantizeBF16(const void* src, float* dst, int64_t n) {
+  const auto* s = static_cast<const uint16_t*>(src);
+  for (int64_t i = 0; i < n; ++i) dst[i] = BF16ToF32(s[i]);
+}
+void QuantizeBF16(const float* src, void* dst, int64_t n) {
+  auto* d = static_cast<uint16_t*>(dst);
+  for (int64_t i = 0; i < n; ++i) d[i] = F32ToBF16(src[i]);
+}
+
+// Indexed by QType; ggml ids from ggml.h's enum ggml_type.
+constexpr QTypeTraits kQTypeTraits[] = {
+    {QType::kF32, "F32", 0, 1, 4, DequantizeF32, QuantizeF32},
+    {QType::kF16, "F16", 1, 1, 2, DequantizeF16, QuantizeF16},
+    {QType::kBF16, "BF16", 30, 1, 2, DequantizeBF16, QuantizeBF16},
+};
+static_assert(std::size(kQTypeTraits) == kQTypeCount, "one traits row per QType");
+
+constexpr bool RowsInEnumOrder() {
+  for (size_t i = 0; i < kQTypeCount; ++i)
+    if (size_t(kQTypeTraits[i].type) != i) return false;
+  return true;
+}
+static_assert(RowsInEnumOrder(), "kQTypeTraits rows must follow the enum order");
+
+}  // namespace
+
+const QTypeTraits& Traits(QType type) {
+  QF_CHECK(size_t(type) < kQTypeCount);
+  return kQTypeTraits[size_t(type)];
+}
+
+std::optional<QType> QTypeFromGgml(int ggml_type) {
+  for (const QTypeTraits& t : kQTypeTraits)
+    if (t.ggml_type == ggml_type) return t.type;
+  return std::nullopt;
+}
+
+std::optional<QType> QTypeFromName(std::string_view name) {
+  for (const QTypeTraits& t : kQTypeTraits) {
+    if (std::equal(name.begin(), name.end(), t.name.begin(), t.name.end(),
+                   [](char a, char b) { return std::toupper(a) == std::toupper(b); }))
+      return t.type;
+  }
+  return std::nullopt;
+}
+
+}  // namespace qforge

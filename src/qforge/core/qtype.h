@@ -1,0 +1,54 @@
+// The storage types a tensor can have, and the one table that describes them (STYLE.md practice 1).
+//
+// Every tool and test iterates kQTypeTraits instead of switching on the enum. A row gives the name
+// used in files and on the command line, the ggml type id written into GGUF files, the block
+// geometry (elements per block, bytes per block) and the scalar reference conversion of a row to
+// float. Quantized types add rows here as they land.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace qforge {
+
+enum class QType : uint8_t {
+  kF32,
+  kF16,
+  kBF16,
+  kCount,
+};
+inline constexpr size_t kQTypeCount = size_t(QType::kCount);
+
+// Converts `n` elements (a multiple of block_size) from storage to float.
+using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
+// Converts `n` floats (a multiple of block_size) to storage.
+using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n);
+
+struct QTypeTraits {
+  QType type;
+  std::string_view name;  // as in GGUF/llama.cpp: "F32", "F16", "BF16", "Q4_K", ...
+  int ggml_type;          // ggml_type enum value in GGUF tensor infos
+  int64_t block_size;     // elements per block
+  size_t block_bytes;     // bytes per block
+  DequantizeRowFn dequantize_row;
+  QuantizeRowFn quantize_row;  // null where quantization needs a method (calibration, search)
+};
+
+const QTypeTraits& Traits(QType type);
+std::optional<QType> QTypeFromGgml(int ggml_type);
+std::optional<QType> QTypeFromName(std::string_view name);  // case-insensitive
+
+// Bytes of a row of `n` elements; n must be a multiple of the block size.
+inline size_t RowBytes(QType type, int64_t n) {
+  const QTypeTraits& t = Traits(type);
+  return size_t(n / t.block_size) * t.block_bytes;
+}
+// Storage bits per weight including scales, e.g. 4.5 for Q4_0.
+inline double BitsPerWeight(QType type) {
+  const QTypeTraits& t = Traits(type);
+  return 8.0 * double(t.block_bytes) / double(t.block_size);
+}
+
+}  // namespace qforge

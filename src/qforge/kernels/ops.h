@@ -1,0 +1,34 @@
+// The numeric kernels of the forward pass, with f32 activations.
+//
+// Each function has a plain scalar reference in kernels/ref/ (namespace qforge::kernels::ref) with
+// the same signature; tests compare the dispatched version against it on every compiled SIMD target.
+#pragma once
+
+#include <cstdint>
+
+#include "qforge/core/tensor.h"
+#include "qforge/core/thread_pool.h"
+
+namespace qforge::kernels {
+
+// y[t, o] = sum_i x[t, i] * W[o, i] for t < n_tokens, where W is 2-D [out, in] (f32, f16 or bf16),
+// x is [n_tokens, in] and y is [n_tokens, out], both row-major f32. Rows of W are split across
+// the pool; each output is computed by one thread in a fixed order, so y does not depend on the
+// thread count.
+void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool);
+
+float Dot(const float* a, const float* b, int64_t n);
+
+// out = x / sqrt(mean(x^2) + eps) * weight. out may alias x.
+void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out);
+
+// In place: x = exp(x - max) / sum.
+void Softmax(float* x, int64_t n);
+
+// out = silu(gate) * up, silu(g) = g / (1 + exp(-g)). out may alias gate.
+void SwiGlu(const float* gate, const float* up, int64_t n, float* out);
+
+// y += a * x
+void Axpy(float a, const float* x, float* y, int64_t n);
+
+}  // namespace qforge::kernels

@@ -1,0 +1,58 @@
+// Scalar reference kernels.
+#include "qforge/kernels/ref/ops_ref.h"
+
+#include <cmath>
+#include <vector>
+
+#include "qforge/core/error.h"
+
+namespace qforge::kernels::ref {
+
+void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y) {
+  QF_CHECK(w.shape.size() == 2);
+  const int64_t out = w.shape[0], in = w.shape[1];
+  std::vector<float> row(static_cast<size_t>(in));
+  for (int64_t o = 0; o < out; ++o) {
+    Traits(w.type).dequantize_row(w.Row(o), row.data(), in);
+    for (int64_t t = 0; t < n_tokens; ++t) {
+      double sum = 0;
+      for (int64_t i = 0; i < in; ++i) sum += double(row[size_t(i)]) * double(x[t * in + i]);
+      y[t * out + o] = float(sum);
+    }
+  }
+}
+
+float Dot(const float* a, const float* b, int64_t n) {
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) sum += double(a[i]) * double(b[i]);
+  return float(sum);
+}
+
+void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
+  double ss = 0;
+  for (int64_t i = 0; i < n; ++i) ss += double(x[i]) * double(x[i]);
+  const float scale = float(1.0 / std::sqrt(ss / double(n) + double(eps)));
+  for (int64_t i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
+}
+
+void Softmax(float* x, int64_t n) {
+  float max = x[0];
+  for (int64_t i = 1; i < n; ++i) max = std::max(max, x[i]);
+  double sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - max);
+    sum += x[i];
+  }
+  const float inv = float(1.0 / sum);
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void SwiGlu(const float* gate, const float* up, int64_t n, float* out) {
+  for (int64_t i = 0; i < n; ++i) out[i] = gate[i] / (1.0f + std::exp(-gate[i])) * up[i];
+}
+
+void Axpy(float a, const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
+}
+
+}  // namespace qforge::kernels::ref
