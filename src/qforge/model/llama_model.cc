@@ -1,0 +1,110 @@
+// The Llama forward pass.
+#include "qforge/model/llama_model.h"
+
+#include <cmath>
+
+#include "qforge/core/error.h"
+#include "qforge/kernels/ops.h"
+
+namespace qforge::model {
+
+LlamaModel::LlamaModel(const Checkpoint& ckpt, ThreadPool& pool, int max_context)
+    : config_(ckpt.config), weights_(BindLlamaWeights(ckpt)), storage_(ckpt.storage), pool_(pool),
+      rope_(config_.head_dim(), max_context > 0 ? max_context : config_.max_seq_len, config_.rope_theta,
+            config_.rope_style) {}
+
+KvCache LlamaModel::NewCache(int capacity) const {
+  if (capacity <= 0 || capacity > max_context()) capacity = max_context();
+  return KvCache(config_.n_layers, capacity, config_.kv_dim());
+}
+
+void LlamaModel::EnsureScratch(int n) {
+  if (n <= scratch_tokens_) return;
+  const size_t tokens = size_t(n), dim = size_t(config_.dim), kv = size_t(config_.kv_dim());
+  const size_t hidden = size_t(config_.hidden_dim);
+  x_.resize(tokens * dim);
+  xb_.resize(tokens * dim);
+  q_.resize(tokens * dim);
+  k_.resize(tokens * kv);
+  v_.resize(tokens * kv);
+  att_.resize(tokens * dim);
+  gate_.resize(tokens * hidden);
+  up_.resize(tokens * hidden);
+  scratch_tokens_ = n;
+}
+
+void LlamaModel::Forward(std::span<const int> tokens, int pos, KvCache& cache, int first_logit, float* logits) {
+  const int n = int(tokens.size());
+  const int dim = config_.dim;
+  if (n == 0) return;
+  if (pos < 0 || pos + n > cache.capacity() || pos + n > max_context())
+    Fail(ErrorKind::kInvalidInput, "positions {}..{} exceed the context of {} tokens", pos, pos + n - 1,
+         std::min(cache.capacity(), max_context()));
+  QF_CHECK(first_logit >= 0 && first_logit <= n);
+  EnsureScratch(n);
+  const QTypeTraits& embed = Traits(weights_.token_embedding.type);
+  for (int t = 0; t < n; ++t) {
+    if (tokens[size_t(t)] < 0 || tokens[size_t(t)] >= config_.vocab_size)
+      Fail(ErrorKind::kInvalidInput, "token id {} is outside the vocabulary of {}", tokens[size_t(t)], config_.vocab_size);
+    embed.dequantize_row(weights_.token_embedding.Row(tokens[size_t(t)]), &x_[size_t(t) * size_t(dim)], dim);
+  }
+  for (int l = 0; l < config_.n_layers; ++l) {
+    const LayerWeights& lw = weights_.layers[size_t(l)];
+    for (int t = 0; t < n; ++t)
+      kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.attn_norm.data(), dim, config_.norm_eps, &xb_[size_t(t) * size_t(dim)]);
+    Attention(l, n, pos, cache);
+    FeedForward(lw, n);
+  }
+  const int rows = n - first_logit;
+  if (rows == 0) return;
+  for (int t = first_logit; t < n; ++t)
+    kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], weights_.output_norm.data(), dim, config_.norm_eps,
+                     &xb_[size_t(t) * size_t(dim)]);
+  kernels::MatMul(weights_.output, &xb_[size_t(first_logit) * size_t(dim)], rows, logits, pool_);
+}
+
+void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache) {
+  const LayerWeights& lw = weights_.layers[size_t(layer)];
+  const int dim = config_.dim, kv_dim = config_.kv_dim(), hd = config_.head_dim();
+  const int n_heads = config_.n_heads, group = config_.n_heads / config_.n_kv_heads;
+  kernels::MatMul(lw.wq, xb_.data(), n, q_.data(), pool_);
+  kernels::MatMul(lw.wk, xb_.data(), n, k_.data(), pool_);
+  kernels::MatMul(lw.wv, xb_.data(), n, v_.data(), pool_);
+  for (int t = 0; t < n; ++t) {
+    rope_.Apply(&q_[size_t(t) * size_t(dim)], n_heads, pos + t);
+    rope_.Apply(&k_[size_t(t) * size_t(kv_dim)], config_.n_kv_heads, pos + t);
+    std::copy_n(&k_[size_t(t) * size_t(kv_dim)], kv_dim, cache.K(layer, pos + t));
+    std::copy_n(&v_[size_t(t) * size_t(kv_dim)], kv_dim, cache.V(layer, pos + t));
+  }
+  const float scale = 1.0f / std::sqrt(float(hd));
+  // One task per (token, head): each writes its own slice of att_, so the split is deterministic.
+  pool_.ParallelFor(int64_t(n) * n_heads, [&](int64_t begin, int64_t end) {
+    std::vector<float> scores(size_t(pos + n));
+    for (int64_t task = begin; task < end; ++task) {
+      const int t = int(task / n_heads), h = int(task % n_heads);
+      const int kv_off = (h / group) * hd;
+      const int length = pos + t + 1;  // causal: positions 0 .. pos + t
+      const float* q = &q_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
+      for (int j = 0; j < length; ++j) scores[size_t(j)] = kernels::Dot(q, cache.K(layer, j) + kv_off, hd) * scale;
+      kernels::Softmax(scores.data(), length);
+      float* out = &att_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
+      std::fill_n(out, hd, 0.0f);
+      for (int j = 0; j < length; ++j) kernels::Axpy(scores[size_t(j)], cache.V(layer, j) + kv_off, out, hd);
+    }
+  });
+  kernels::MatMul(lw.wo, att_.data(), n, xb_.data(), pool_);
+  for (size_t i = 0; i < size_t(n) * size_t(dim); ++i) x_[i] += xb_[i];
+}
+
+void LlamaModel::FeedForward(const LayerWeights& lw, int n) {
+  const int dim = config_.dim, hidden = config_.hidden_dim;
+  for (int t = 0; t < n; ++t)
+    kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.ffn_norm.data(), dim, config_.norm_eps, &xb_[size_t(t) * size_t(dim)]);
+  kernels::MatMul(lw.w_gate, xb_.data(), n, gate_.data(), pool_);
+  kernels::MatMul(lw.w_up, xb_.data(), n, up_.data(), pool_);
+  kernels::SwiGlu(gate_.data(), up_.data(), int64_t(n) * hidden, gate_.data());
+  kernels::MatMul(lw.w_down, gate_.data(), n, xb_.data(), pool_);
+  for (size_t i = 0; i < size_t(n) * size_t(dim); ++i) x_[i] += xb_[i];
+}
+
+}  // namespace qforge::model
