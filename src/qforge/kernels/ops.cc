@@ -1,35 +1,69 @@
-// Kernel entry points. Scalar placeholder routing to the reference until the Highway
-// implementations land (kernels/*-inl.h).
-#include "qforge/kernels/ops.h"
+// Kernel entry points: argument checks, threading, and runtime dispatch to the Highway kernels
+// (vec_ops-inl.h here; MatMul through the per-type units matmul_<type>.cc).
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "qforge/kernels/ops.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "qforge/kernels/vec_ops-inl.h"
+
+#if HWY_ONCE
+#include <algorithm>
 
 #include "qforge/core/error.h"
-#include "qforge/kernels/ref/ops_ref.h"
-
-#include <vector>
+#include "qforge/kernels/dispatch.h"
+#include "qforge/kernels/matmul.h"
+#include "qforge/kernels/ops.h"
 
 namespace qforge::kernels {
+namespace {
+// Threads take whole groups of rows: a multiple of every tile height, so tiles stay full.
+constexpr int64_t kRowGroup = 8;
+// Below about 64K multiply-adds (~5 us on one core) waking another thread costs more than it
+// saves, so small products (a 64x64 GEMV) stay on the calling thread.
+constexpr int64_t kMinMacsPerThread = 1 << 16;
+}  // namespace
+
+HWY_EXPORT(DotImpl);
+HWY_EXPORT(RmsNormImpl);
+HWY_EXPORT(SoftmaxImpl);
+HWY_EXPORT(SwiGluImpl);
+HWY_EXPORT(AxpyImpl);
+HWY_EXPORT(TargetNameImpl);
 
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
   QF_CHECK(w.shape.size() == 2);
-  const int64_t out = w.shape[0], in = w.shape[1];
-  pool.ParallelFor(out, [&](int64_t begin, int64_t end) {
-    TensorView part = w;
-    part.shape[0] = end - begin;
-    part.data = w.Row(begin);
-    std::vector<float> y_part(size_t(n_tokens * (end - begin)));
-    ref::MatMul(part, x, n_tokens, y_part.data());
-    for (int64_t t = 0; t < n_tokens; ++t)
-      for (int64_t o = begin; o < end; ++o) y[t * out + o] = y_part[size_t(t * (end - begin) + o - begin)];
-  }, 16);
-  (void)in;
+  QF_CHECK(n_tokens >= 0);
+  const MatMulArgs args{w.data, w.RowStride(), w.shape[0], w.shape[1], x, n_tokens, y};
+  const int64_t groups = (args.out + kRowGroup - 1) / kRowGroup;
+  const int64_t macs_per_group = std::max<int64_t>(1, kRowGroup * args.in * n_tokens);
+  const int64_t min_groups = std::max<int64_t>(1, kMinMacsPerThread / macs_per_group);
+  if (n_tokens == 0) return;
+  VisitQType(w.type, [&]<typename T>() {
+    pool.ParallelFor(groups, [&](int64_t begin, int64_t end) {
+      MatMulRows<T>(args, begin * kRowGroup, std::min(end * kRowGroup, args.out));
+    }, min_groups);
+  });
 }
 
-float Dot(const float* a, const float* b, int64_t n) { return ref::Dot(a, b, n); }
+float Dot(const float* a, const float* b, int64_t n) { return HWY_DYNAMIC_DISPATCH(DotImpl)(a, b, n); }
+
 void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
-  ref::RmsNorm(x, weight, n, eps, out);
+  QF_CHECK(n > 0);
+  HWY_DYNAMIC_DISPATCH(RmsNormImpl)(x, weight, n, eps, out);
 }
-void Softmax(float* x, int64_t n) { ref::Softmax(x, n); }
-void SwiGlu(const float* gate, const float* up, int64_t n, float* out) { ref::SwiGlu(gate, up, n, out); }
-void Axpy(float a, const float* x, float* y, int64_t n) { ref::Axpy(a, x, y, n); }
+
+void Softmax(float* x, int64_t n) {
+  QF_CHECK(n > 0);
+  HWY_DYNAMIC_DISPATCH(SoftmaxImpl)(x, n);
+}
+
+void SwiGlu(const float* gate, const float* up, int64_t n, float* out) {
+  HWY_DYNAMIC_DISPATCH(SwiGluImpl)(gate, up, n, out);
+}
+
+void Axpy(float a, const float* x, float* y, int64_t n) { HWY_DYNAMIC_DISPATCH(AxpyImpl)(a, x, y, n); }
+
+const char* ActiveTarget() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 
 }  // namespace qforge::kernels
+#endif  // HWY_ONCE

@@ -1,0 +1,40 @@
+// The one runtime-to-template bridge of the kernels (STYLE.md practice 3): QType -> storage type.
+//
+// Outside VisitQType, kernel code is typed: it is a template on the storage element type
+// (float, hwy::float16_t, hwy::bfloat16_t) and never switches on the enum. A new storage type adds
+// one case here; -Werror=switch makes forgetting it a compile error.
+#pragma once
+
+#include <cstdlib>
+#include <cstdio>
+#include <string>
+
+#include "hwy/base.h"
+#include "qforge/core/qtype.h"
+
+namespace qforge::kernels {
+
+// Calls visit.template operator()<T>() with T the element type that stores `type`.
+template <class Visitor>
+decltype(auto) VisitQType(QType type, Visitor&& visit) {
+  switch (type) {
+    case QType::kF32:
+      return visit.template operator()<float>();
+    case QType::kF16:
+      return visit.template operator()<hwy::float16_t>();
+    case QType::kBF16:
+      return visit.template operator()<hwy::bfloat16_t>();
+    case QType::kCount:
+      break;
+  }
+  // Reaching here is a bug in the caller (a QType without a kernel): abort with its name.
+  const std::string name = size_t(type) < kQTypeCount ? std::string(Traits(type).name) : "invalid";
+  std::fprintf(stderr, "qforge: no kernel for qtype %s (%d)\n", name.c_str(), int(type));
+  std::abort();
+}
+
+// Name of the Highway target that the dispatched kernels run on now ("AVX3", "AVX2", ...); for
+// tests (they check that the target they asked for is the one that ran) and benchmark labels.
+const char* ActiveTarget();
+
+}  // namespace qforge::kernels
