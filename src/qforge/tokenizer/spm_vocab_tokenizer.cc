@@ -61,6 +61,7 @@ std::vector<int> SpmVocabTokenizer::Encode(std::string_view text, bool add_bos) 
     Fail(ErrorKind::kInvalidInput, "text of {} bytes is too long to tokenize at once", text.size());
 
   const std::string escaped = NormalizeSpm(text, normalization_);
+  if (escaped.empty()) return ids;  // SentencePiece gives nothing for "" or all-space text
   std::vector<MergeSymbol> symbols;
   symbols.reserve(escaped.size());
   for (uint32_t offset = 0; offset < escaped.size();) {
