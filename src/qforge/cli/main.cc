@@ -1,19 +1,33 @@
-// qforge: the command-line entry point. Registers one verb per file and maps errors to exit codes.
+// qforge: the command-line entry point. Registers one verb per file and maps errors to exit codes:
+// 0 success, 1 a gate found a regression, 2 bad input (file, flag), 3 internal error.
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "qforge/cli/common.h"
 #include "qforge/core/error.h"
+#include "qforge/core/progress.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"qforge: quantize, run and validate LLMs on the CPU"};
+  app.set_version_flag("--version", QFORGE_VERSION);
   app.require_subcommand(1);
+  bool quiet = false;
+  app.add_flag("-q,--quiet", quiet, "No progress output on stderr");
+  app.parse_complete_callback([&] { qforge::Progress::SetEnabled(!quiet); });
+  qforge::cli::RegisterInspect(app);
+  qforge::cli::RegisterConvert(app);
+  qforge::cli::RegisterGenerate(app);
+  qforge::cli::RegisterPerplexity(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e) == 0 ? 0 : 2;
   } catch (const qforge::Error& e) {
     fmt::print(stderr, "qforge: error: {}\n", e.what());
     return e.kind() == qforge::ErrorKind::kInternal ? 3 : 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "qforge: internal error: {}\n", e.what());
+    return 3;
   }
   return 0;
 }

@@ -28,9 +28,9 @@ PerplexityResult Perplexity(model::LlamaModel& model, std::span<const int> token
   const int chunks = options.n_chunks < 0 ? available : std::min(options.n_chunks, available);
   const int first = n_ctx / 2;
   const int vocab = model.config().vocab_size;
-  // Logits only for the scored rows first .. n_ctx-2.
-  std::vector<float> logits(size_t(n_ctx - 1 - first) * size_t(vocab));
-  std::vector<int> chunk(size_t(n_ctx));
+  // Logits for rows first .. n_ctx-1 (the last row predicts past the chunk and is not scored).
+  std::vector<float> logits(size_t(n_ctx - first) * size_t(vocab));
+  std::vector<int> chunk(static_cast<size_t>(n_ctx));
   model::KvCache cache = model.NewCache(n_ctx);
   PerplexityResult result;
   double nll = 0, nll2 = 0;

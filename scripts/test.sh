@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Builds qforge in Release and runs every test with ctest. Then, when clang is installed, builds
+# the parsers' tests and the libFuzzer targets with AddressSanitizer + UndefinedBehaviorSanitizer
+# and runs them (each fuzzer for a few seconds on a seed corpus). Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=${JOBS:-2}
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j"$jobs"
+ctest --test-dir build -j"$jobs" --output-on-failure
+
+if command -v clang++ >/dev/null 2>&1; then
+  CC=clang CXX=clang++ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DQFORGE_FUZZ=ON -DQFORGE_BENCH=OFF
+  cmake --build build-sanitize -j"$jobs"
+  # Bad-input tests (io, tokenizer) and the fuzzers, under ASan+UBSan.
+  ctest --test-dir build-sanitize -L 'io|tokenizer|fuzz' --output-on-failure
+else
+  echo "clang++ not found: skipping the sanitizer and fuzzing runs" >&2
+fi

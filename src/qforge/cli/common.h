@@ -1,0 +1,45 @@
+// Flags and loading shared by the verbs: the model argument (default: the bundled stories260K),
+// the tokenizer beside or inside it, the thread count.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <memory>
+#include <string>
+
+#include "qforge/core/checkpoint.h"
+#include "qforge/tokenizer/tokenizer.h"
+
+namespace qforge::cli {
+
+struct ModelFlags {
+  std::string model;      // empty: the bundled default model
+  std::string tokenizer;  // empty: embedded in the model file, or found beside it
+  int threads = 0;        // 0: all cores
+};
+
+// Adds MODEL (positional, optional), --tokenizer and --threads to a verb.
+void AddModelFlags(CLI::App& verb, ModelFlags& flags, bool with_tokenizer = true);
+
+// The bundled stories260K checkpoint, looked up beside the working directory and the binary.
+std::string DefaultModelPath();
+
+struct LoadedModel {
+  Checkpoint checkpoint;
+  std::unique_ptr<tokenizer::Tokenizer> tokenizer;
+};
+
+// Loads the checkpoint and its tokenizer; throws Error naming the file on any problem, including
+// a missing tokenizer (with a hint to pass --tokenizer).
+LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer = true);
+std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt, const std::string& override_path);
+
+std::string HumanBytes(uint64_t bytes);   // "1.06 MB"
+std::string HumanCount(int64_t count);    // "260.1K"
+
+void RegisterInspect(CLI::App& app);
+void RegisterConvert(CLI::App& app);
+void RegisterGenerate(CLI::App& app);
+void RegisterPerplexity(CLI::App& app);
+
+}  // namespace qforge::cli
