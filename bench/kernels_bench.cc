@@ -1,0 +1,94 @@
+// Kernel microbenchmarks: MatMul per qtype for decode (1 token) and prefill (256 tokens) at the
+// shapes of tests/kernels/cases.h, and the vector ops. The argument is the thread count.
+//
+// Counters: FLOPS counts 2 per multiply-add; weights counts the bytes of W read per call (for
+// decode, which streams W once, weights/s is the memory bandwidth achieved).
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "kernels/cases.h"
+#include "qforge/core/thread_pool.h"
+#include "qforge/kernels/dispatch.h"
+#include "qforge/kernels/ops.h"
+
+namespace qforge {
+namespace {
+
+using benchmark::Counter;
+
+void BM_MatMul(benchmark::State& state, const test::MatMulCase& c) {
+  const test::MatMulInputs in = test::MakeMatMulInputs(c, 1);
+  const TensorView w = in.View();
+  std::vector<float> y(size_t(c.tokens * c.out));
+  ThreadPool pool(int(state.range(0)));
+  for (auto _ : state) {
+    kernels::MatMul(w, in.x.data(), c.tokens, y.data(), pool);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["FLOPS"] = Counter(c.Flops(), Counter::kIsIterationInvariantRate);
+  state.counters["weights"] = Counter(c.WeightBytes(), Counter::kIsIterationInvariantRate);
+  state.SetLabel(kernels::ActiveTarget());
+}
+
+// A vector op over n floats; `arrays` is how many n-float arrays it reads or writes.
+template <class Op>
+void BM_VectorOp(benchmark::State& state, int64_t n, int arrays, Op op) {
+  std::vector<float> a = test::RandomFloats(n, -1, 1, 1), b = test::RandomFloats(n, -1, 1, 2);
+  std::vector<float> out(static_cast<size_t>(n));
+  for (auto _ : state) {
+    op(a.data(), b.data(), out.data(), n);
+    benchmark::DoNotOptimize(out.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * n * arrays * int64_t(sizeof(float)));
+  state.SetLabel(kernels::ActiveTarget());
+}
+
+void RegisterMatMul() {
+  for (const test::MatMulCase& c : test::MatMulBenchCases())
+    benchmark::RegisterBenchmark(("MatMul/" + c.Name()).c_str(), BM_MatMul, c)
+        ->ArgName("threads")
+        ->Arg(1)
+        ->Arg(2)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+}
+
+void RegisterVectorOps() {
+  using Fn = void (*)(float*, float*, float*, int64_t);
+  const struct {
+    const char* name;
+    int arrays;
+    Fn fn;
+  } ops[] = {
+      {"Dot", 2, [](float* a, float* b, float* out, int64_t n) { out[0] = kernels::Dot(a, b, n); }},
+      {"RmsNorm", 3, [](float* a, float* b, float* out, int64_t n) { kernels::RmsNorm(a, b, n, 1e-5f, out); }},
+      // Softmax runs in place on `out`, refreshed from `a` so every call sees logits.
+      {"Softmax", 2, [](float* a, float*, float* out, int64_t n) {
+         std::copy(a, a + n, out);
+         kernels::Softmax(out, n);
+       }},
+      {"SwiGlu", 3, [](float* a, float* b, float* out, int64_t n) { kernels::SwiGlu(a, b, n, out); }},
+      {"Axpy", 3, [](float* a, float*, float* out, int64_t n) { kernels::Axpy(1e-3f, a, out, n); }},
+  };
+  for (const auto& op : ops)
+    for (int64_t n : test::VectorBenchLengths())
+      benchmark::RegisterBenchmark((std::string(op.name) + "/n:" + std::to_string(n)).c_str(),
+                                   [op, n](benchmark::State& s) { BM_VectorOp(s, n, op.arrays, op.fn); });
+}
+
+}  // namespace
+}  // namespace qforge
+
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  qforge::RegisterMatMul();
+  qforge::RegisterVectorOps();
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
