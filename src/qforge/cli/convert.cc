@@ -20,10 +20,10 @@ void Run(const ConvertFlags& flags) {
   if (!type || (*type != QType::kF32 && *type != QType::kF16 && *type != QType::kBF16))
     Fail(ErrorKind::kInvalidInput, "--type {}: convert writes f32, f16 or bf16 (quantized types: qforge quantize)", flags.type);
   io::GgufWriteOptions options;
-  options.type = *type;
+  options.matrix_type = *type;
   options.name = std::filesystem::path(m.checkpoint.path).stem().string();
-  options.extra_metadata["qforge.version"] = QFORGE_VERSION;
-  options.extra_metadata["qforge.source"] = std::filesystem::path(m.checkpoint.path).filename().string();
+  options.extra_kvs = {{"qforge.version", QFORGE_VERSION},
+                       {"qforge.source", std::filesystem::path(m.checkpoint.path).filename().string()}};
   io::WriteGgufCheckpoint(m.checkpoint, m.tokenizer->ToVocab(), flags.output, options);
   fmt::print(stderr, "convert: wrote {} ({}, {})\n", flags.output, Traits(*type).name,
              HumanBytes(std::filesystem::file_size(flags.output)));
