@@ -66,19 +66,23 @@ void RegisterVectorOps() {
     Fn fn;
   } ops[] = {
       {"Dot", 2, [](float* a, float* b, float* out, int64_t n) { out[0] = kernels::Dot(a, b, n); }},
-      {"RmsNorm", 3, [](float* a, float* b, float* out, int64_t n) { kernels::RmsNorm(a, b, n, 1e-5f, out); }},
+      {"RmsNorm", 3,
+       [](float* a, float* b, float* out, int64_t n) { kernels::RmsNorm(a, b, n, 1e-5f, out); }},
       // Softmax runs in place on `out`, refreshed from `a` so every call sees logits.
-      {"Softmax", 2, [](float* a, float*, float* out, int64_t n) {
+      {"Softmax", 2,
+       [](float* a, float*, float* out, int64_t n) {
          std::copy(a, a + n, out);
          kernels::Softmax(out, n);
        }},
-      {"SwiGlu", 3, [](float* a, float* b, float* out, int64_t n) { kernels::SwiGlu(a, b, n, out); }},
+      {"SwiGlu", 3,
+       [](float* a, float* b, float* out, int64_t n) { kernels::SwiGlu(a, b, n, out); }},
       {"Axpy", 3, [](float* a, float*, float* out, int64_t n) { kernels::Axpy(1e-3f, a, out, n); }},
   };
   for (const auto& op : ops)
     for (int64_t n : test::VectorBenchLengths())
-      benchmark::RegisterBenchmark((std::string(op.name) + "/n:" + std::to_string(n)).c_str(),
-                                   [op, n](benchmark::State& s) { BM_VectorOp(s, n, op.arrays, op.fn); });
+      benchmark::RegisterBenchmark(
+          (std::string(op.name) + "/n:" + std::to_string(n)).c_str(),
+          [op, n](benchmark::State& s) { BM_VectorOp(s, n, op.arrays, op.fn); });
 }
 
 }  // namespace

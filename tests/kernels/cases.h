@@ -56,13 +56,17 @@ inline std::vector<MatMulCase> MatMulThreadingCases() {
 }
 
 // The test-bed model's layers (dim 256, hidden 768, vocab 512) and a llama-1b-like layer, for
-// decode (1 token) and prefill (256 tokens).
+// decode (1 token) and prefill (256 tokens); and a 64x64 GEMV, which must not get slower with
+// more threads (ops.cc keeps it on one).
 inline std::vector<MatMulCase> MatMulBenchCases() {
-  const int64_t shapes[][2] = {{256, 256}, {768, 256}, {256, 768}, {512, 256}, {2048, 2048}, {5632, 2048}};
+  const int64_t shapes[][2] = {{256, 256}, {768, 256},   {256, 768},
+                               {512, 256}, {2048, 2048}, {5632, 2048}};
   std::vector<MatMulCase> cases;
-  for (QType type : AllQTypes())
+  for (QType type : AllQTypes()) {
+    cases.push_back({64, 64, 1, type});
     for (int64_t tokens : {1, 256})
       for (const auto& s : shapes) cases.push_back({s[0], s[1], tokens, type});
+  }
   return cases;
 }
 

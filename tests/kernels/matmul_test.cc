@@ -3,7 +3,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/matmul_test.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-
 #include "hwy/highway.h"
 #include "hwy/tests/hwy_gtest.h"
 
@@ -79,7 +78,8 @@ void CheckConversionExact(QType type, uint16_t exponent_mask, float (*to_f32)(ui
     if ((bits & exponent_mask) != exponent_mask) w[n++] = uint16_t(bits);  // skip Inf and NaN
   std::vector<float> x(size_t(in * in), 0.0f), y(size_t(in * out));
   for (int64_t t = 0; t < in; ++t) x[size_t(t * in + t)] = 1.0f;
-  const TensorView view{"w", type, {out, in}, reinterpret_cast<const std::byte*>(w.data()), w.size() * 2};
+  const TensorView view{
+      "w", type, {out, in}, reinterpret_cast<const std::byte*>(w.data()), w.size() * 2};
   ThreadPool pool(1);
   MatMul(view, x.data(), in, y.data(), pool);
   int failures = 0;

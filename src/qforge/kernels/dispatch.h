@@ -5,8 +5,8 @@
 // one case here; -Werror=switch makes forgetting it a compile error.
 #pragma once
 
-#include <cstdlib>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
 #include "hwy/base.h"

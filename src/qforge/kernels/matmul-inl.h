@@ -1,4 +1,5 @@
-// Register-tiled f32 GEMM (prefill) and GEMV (decode) over f32/f16/bf16 weights, per Highway target.
+// Register-tiled f32 GEMM (prefill) and GEMV (decode) over f32/f16/bf16 weights, per Highway
+// target.
 //
 // Determinism: every output y[t, o] is one dot product held in one accumulator vector. Lane j sums
 // w[o, k] * x[t, k] for k = j (mod N) in increasing k with FMA, the zero-padded tail included, and
@@ -57,8 +58,7 @@ HWY_INLINE VF LoadW(DF df, const hwy::bfloat16_t* p) {
 
 // One k-step of a tile: acc[r][t] += w[r][k..k+N) * x[t][k..k+N).
 template <typename T, size_t kR, size_t kT>
-HWY_INLINE void Step(DF df, const T* const* w, const float* const* x, size_t k,
-                     VF (&acc)[kR][kT]) {
+HWY_INLINE void Step(DF df, const T* const* w, const float* const* x, size_t k, VF (&acc)[kR][kT]) {
   VF xv[kT];
   for (size_t t = 0; t < kT; ++t) xv[t] = hn::LoadU(df, x[t] + k);
   for (size_t r = 0; r < kR; ++r) {

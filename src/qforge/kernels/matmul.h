@@ -13,12 +13,12 @@
 namespace qforge::kernels {
 
 struct MatMulArgs {
-  const void* w;      // [out, in] weights, rows `w_stride` bytes apart
+  const void* w;  // [out, in] weights, rows `w_stride` bytes apart
   size_t w_stride;
   int64_t out, in;
-  const float* x;     // [n_tokens, in]
+  const float* x;  // [n_tokens, in]
   int64_t n_tokens;
-  float* y;           // [n_tokens, out]
+  float* y;  // [n_tokens, out]
 };
 
 template <typename T>

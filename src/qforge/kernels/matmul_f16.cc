@@ -2,7 +2,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "qforge/kernels/matmul_f16.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-
 #include "qforge/kernels/matmul-inl.h"
 
 HWY_BEFORE_NAMESPACE();

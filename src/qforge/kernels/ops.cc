@@ -3,7 +3,6 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "qforge/kernels/ops.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-
 #include "qforge/kernels/vec_ops-inl.h"
 
 #if HWY_ONCE
@@ -39,13 +38,18 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   const int64_t min_groups = std::max<int64_t>(1, kMinMacsPerThread / macs_per_group);
   if (n_tokens == 0) return;
   VisitQType(w.type, [&]<typename T>() {
-    pool.ParallelFor(groups, [&](int64_t begin, int64_t end) {
-      MatMulRows<T>(args, begin * kRowGroup, std::min(end * kRowGroup, args.out));
-    }, min_groups);
+    pool.ParallelFor(
+        groups,
+        [&](int64_t begin, int64_t end) {
+          MatMulRows<T>(args, begin * kRowGroup, std::min(end * kRowGroup, args.out));
+        },
+        min_groups);
   });
 }
 
-float Dot(const float* a, const float* b, int64_t n) { return HWY_DYNAMIC_DISPATCH(DotImpl)(a, b, n); }
+float Dot(const float* a, const float* b, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(DotImpl)(a, b, n);
+}
 
 void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out) {
   QF_CHECK(n > 0);
@@ -61,7 +65,9 @@ void SwiGlu(const float* gate, const float* up, int64_t n, float* out) {
   HWY_DYNAMIC_DISPATCH(SwiGluImpl)(gate, up, n, out);
 }
 
-void Axpy(float a, const float* x, float* y, int64_t n) { HWY_DYNAMIC_DISPATCH(AxpyImpl)(a, x, y, n); }
+void Axpy(float a, const float* x, float* y, int64_t n) {
+  HWY_DYNAMIC_DISPATCH(AxpyImpl)(a, x, y, n);
+}
 
 const char* ActiveTarget() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }
 

@@ -14,8 +14,8 @@
 #include <cstring>
 #include <limits>
 
-#include "hwy/highway.h"
 #include "hwy/contrib/math/math-inl.h"
+#include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qforge::kernels::HWY_NAMESPACE {
@@ -100,9 +100,8 @@ inline void SoftmaxImpl(float* x, int64_t n_signed) {
   const size_t n = size_t(n_signed);
   constexpr float kNegInf = -std::numeric_limits<float>::infinity();
   VF vmax = hn::Set(df, kNegInf);
-  ForChunks(df, n, [&](size_t i, size_t count) {
-    vmax = hn::Max(vmax, Load(df, x + i, count, kNegInf));
-  });
+  ForChunks(df, n,
+            [&](size_t i, size_t count) { vmax = hn::Max(vmax, Load(df, x + i, count, kNegInf)); });
   const VF max = hn::MaxOfLanes(df, vmax);
   VF sum = hn::Zero(df), comp = hn::Zero(df);
   ForChunks(df, n, [&](size_t i, size_t count) {
@@ -111,8 +110,8 @@ inline void SoftmaxImpl(float* x, int64_t n_signed) {
     Store(df, e, x + i, count);
     TwoSumAdd(e, sum, comp);
   });
-  const double total = double(hn::GetLane(hn::SumOfLanes(df, sum))) +
-                       double(hn::GetLane(hn::SumOfLanes(df, comp)));
+  const double total =
+      double(hn::GetLane(hn::SumOfLanes(df, sum))) + double(hn::GetLane(hn::SumOfLanes(df, comp)));
   const VF inv = hn::Set(df, float(1.0 / total));
   ForChunks(df, n, [&](size_t i, size_t count) {
     Store(df, hn::Mul(Load(df, x + i, count), inv), x + i, count);
@@ -130,7 +129,8 @@ HWY_INLINE VF Silu(DF df, VF g) {
 inline void SwiGluImpl(const float* gate, const float* up, int64_t n, float* out) {
   const DF df;
   ForChunks(df, size_t(n), [&](size_t i, size_t count) {
-    Store(df, hn::Mul(Silu(df, Load(df, gate + i, count)), Load(df, up + i, count)), out + i, count);
+    Store(df, hn::Mul(Silu(df, Load(df, gate + i, count)), Load(df, up + i, count)), out + i,
+          count);
   });
 }
 
