@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "qforge/cli/common.h"
+#include "qforge/core/error.h"
 #include "qforge/core/thread_pool.h"
 
 namespace qforge::cli {
@@ -23,7 +24,7 @@ struct NonFinite {
 // Dequantizes every row (in parallel over rows) and counts NaN and Inf values.
 NonFinite CountNonFinite(const TensorView& t, ThreadPool& pool) {
   const int64_t rows = t.Rows(), cols = t.Cols();
-  std::vector<NonFinite> per_row(size_t(rows));
+  std::vector<NonFinite> per_row(static_cast<size_t>(rows));
   pool.ParallelFor(rows, [&](int64_t begin, int64_t end) {
     std::vector<float> row(static_cast<size_t>(cols));
     for (int64_t r = begin; r < end; ++r) {

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "qforge/cli/common.h"
+#include "qforge/core/error.h"
 #include "qforge/core/progress.h"
 #include "qforge/core/thread_pool.h"
 #include "qforge/eval/perplexity.h"

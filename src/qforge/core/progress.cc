@@ -26,6 +26,7 @@ void Progress::Update(int64_t done) {
   if (tty_) {
     if (now - last_print_ < std::chrono::milliseconds(100)) return;
   } else {
+    if (done_ >= total_) return;  // Finish() prints the last line
     const int decile = total_ > 0 ? int(10 * done_ / total_) : 0;
     if (decile == last_decile_) return;
     last_decile_ = decile;
