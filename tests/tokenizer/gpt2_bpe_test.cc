@@ -24,7 +24,8 @@ const Gpt2BpeTokenizer& Gpt2() {
 }
 
 TEST(Gpt2Bpe, ReferenceIdsAndRoundTrip) {
-  const auto doc = nlohmann::json::parse(io::ReadTextFile(test::Shared("reference/gpt2-tokenizer/tokens.json")));
+  const auto doc =
+      nlohmann::json::parse(io::ReadTextFile(test::Shared("reference/gpt2-tokenizer/tokens.json")));
   ASSERT_GE(doc.at("cases").size(), 5u);
   for (const auto& c : doc.at("cases")) {
     const std::string text = c.at("text");
@@ -41,7 +42,7 @@ TEST(Gpt2Bpe, VocabularyFacts) {
   EXPECT_EQ(Gpt2().eos_id(), 50256);  // "<|endoftext|>"
   const Vocab vocab = Gpt2().ToVocab();
   EXPECT_EQ(vocab.kind, VocabKind::kGpt2Bpe);
-  EXPECT_EQ(vocab.merges.size(), 50000u);  // MANIFEST.md: 50,000 merge rules
+  EXPECT_EQ(vocab.merges.size(), 50000u);         // MANIFEST.md: 50,000 merge rules
   EXPECT_EQ(vocab.merges.front(), "\xC4\xA0 t");  // "Ġ t", the first line of merges.txt
   EXPECT_FALSE(vocab.add_bos);
   EXPECT_EQ(vocab.types[50256], TokenType::kControl);
@@ -65,7 +66,8 @@ TEST(Gpt2Bpe, LosslessOnArbitraryBytes) {
   EXPECT_EQ(Gpt2().Decode(Gpt2().Encode(bytes, false)), bytes);
 }
 
-// The pieces of the pre-tokenizer, per the pattern's rules (contractions, " ?\p{L}+", the lookahead).
+// The pieces of the pre-tokenizer, per the pattern's rules (contractions, " ?\p{L}+", the
+// lookahead).
 TEST(Gpt2PreTokenizer, Pieces) {
   EXPECT_THAT(SplitGpt2Words("I'll can't 'S"), ElementsAre("I", "'ll", " can", "'t", " '", "S"));
   EXPECT_THAT(SplitGpt2Words("a  b\n\nc"), ElementsAre("a", " ", " b", "\n", "\n", "c"));
@@ -79,7 +81,9 @@ TEST(Gpt2PreTokenizer, Pieces) {
 TEST(Gpt2PreTokenizer, ByteToUnicodeIsABijection) {
   for (int b = 0; b < 256; ++b) {
     const std::string& s = ByteToUnicode()[size_t(b)];
-    const char32_t cp = s.size() == 1 ? char32_t(uint8_t(s[0])) : char32_t((uint8_t(s[0]) & 0x1F) << 6 | (uint8_t(s[1]) & 0x3F));
+    const char32_t cp = s.size() == 1
+                            ? char32_t(uint8_t(s[0]))
+                            : char32_t((uint8_t(s[0]) & 0x1F) << 6 | (uint8_t(s[1]) & 0x3F));
     EXPECT_EQ(UnicodeToByte(cp), b);
   }
   EXPECT_EQ(ByteToUnicode()[' '], "\xC4\xA0");  // Ġ = U+0120

@@ -1,8 +1,10 @@
-// SentencePiece tokenizers against the ids SentencePiece 0.1.97 itself gave (reference/stories260K).
+// SentencePiece tokenizers against the ids SentencePiece 0.1.97 itself gave
+// (reference/stories260K).
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
+#include <random>
 
 #include "qforge/core/error.h"
 #include "qforge/io/mapped_file.h"
@@ -20,9 +22,11 @@ struct Case {
 };
 
 std::vector<Case> ReferenceCases() {
-  const auto doc = nlohmann::json::parse(io::ReadTextFile(test::Shared("reference/stories260K/tokens.json")));
+  const auto doc =
+      nlohmann::json::parse(io::ReadTextFile(test::Shared("reference/stories260K/tokens.json")));
   std::vector<Case> cases;
-  for (const auto& c : doc.at("cases")) cases.push_back({c.at("text"), c.at("ids").get<std::vector<int>>()});
+  for (const auto& c : doc.at("cases"))
+    cases.push_back({c.at("text"), c.at("ids").get<std::vector<int>>()});
   return cases;
 }
 
@@ -76,7 +80,8 @@ TEST(SpmReference, VocabFromSentencePieceToVocab) {
   EXPECT_TRUE(SpmVocabTokenizer(model.ToVocab()).remove_extra_whitespaces());
 }
 
-// tok512.bin is llama2.c's export of tok512.model (MANIFEST.md): read back, it is the same vocabulary.
+// tok512.bin is llama2.c's export of tok512.model (MANIFEST.md): read back, it is the same
+// vocabulary.
 TEST(SpmReference, Llama2cBinEqualsModelVocab) {
   const Vocab from_model = SentencePieceTokenizer(kModel).ToVocab();
   const Vocab from_bin = ReadLlama2cVocab(kBin, 0);
@@ -93,13 +98,15 @@ TEST(SpmReference, Llama2cBinEqualsModelVocab) {
 TEST(SpmReference, DecodeToken) {
   SentencePieceTokenizer model(kModel);
   SpmVocabTokenizer vocab(model.ToVocab());
-  for (const Tokenizer* tok : {static_cast<const Tokenizer*>(&model), static_cast<const Tokenizer*>(&vocab)}) {
+  for (const Tokenizer* tok :
+       {static_cast<const Tokenizer*>(&model), static_cast<const Tokenizer*>(&vocab)}) {
     EXPECT_EQ(tok->DecodeToken(1), "");           // <s>
     EXPECT_EQ(tok->DecodeToken(2), "");           // </s>
     EXPECT_EQ(tok->DecodeToken(3 + 0x0A), "\n");  // <0x0A>: byte tokens follow the 3 specials
     EXPECT_THROW(tok->DecodeToken(512), Error);
     EXPECT_THROW(tok->DecodeToken(-1), Error);
-    for (int id = 3 + 256; id < 512; ++id) EXPECT_EQ(tok->DecodeToken(id), model.DecodeToken(id)) << id;
+    for (int id = 3 + 256; id < 512; ++id)
+      EXPECT_EQ(tok->DecodeToken(id), model.DecodeToken(id)) << id;
   }
   // "▁" decodes to a space, except at the start, where it is the dummy prefix; BOS does not count.
   const std::vector<int> ids = model.Encode("a b", true);
@@ -111,9 +118,27 @@ TEST(SpmReference, DecodeToken) {
 TEST(SpmReference, ImplementationsAgreeOnMixedText) {
   SentencePieceTokenizer model(kModel);
   SpmVocabTokenizer vocab(ReadLlama2cVocab(kBin, 512));
-  for (const std::string text : {"  two  spaces  ", "\n\nnewlines\n", "tab\there", "ÄÖÜ äöü ß", "日本語のテキスト",
-                                 "a", " ", "x y z", "\xF0\x9F\x98\x80\xF0\x9F\x98\x81", "Lily's mom said: \"No!\""}) {
+  for (const std::string text :
+       {"  two  spaces  ", "\n\nnewlines\n", "tab\there", "ÄÖÜ äöü ß", "日本語のテキスト", "a", " ",
+        "x y z", "\xF0\x9F\x98\x80\xF0\x9F\x98\x81", "Lily's mom said: \"No!\""}) {
     EXPECT_EQ(vocab.Encode(text, true), model.Encode(text, true)) << text;
+    EXPECT_EQ(vocab.Decode(vocab.Encode(text, true)), Folded(text));
+  }
+}
+
+// Random text over an alphabet chosen to exercise merges, space folding, byte fallback and
+// multi-byte characters: the in-house algorithm must give libsentencepiece's ids every time.
+TEST(SpmReference, ImplementationsAgreeOnRandomText) {
+  SentencePieceTokenizer model(kModel);
+  SpmVocabTokenizer vocab(ReadLlama2cVocab(kBin, 512));
+  const std::vector<std::string> alphabet = {"a", "e", "t", "h", "o", "n", "s", " ", " ", "  ", "\n",
+                                             "\t", ".", ",", "'", "T", "é", "日", "😀", "the", "ing"};
+  std::mt19937 rng(12345);
+  for (int trial = 0; trial < 500; ++trial) {
+    std::string text;
+    const int n = int(rng() % 40);
+    for (int i = 0; i < n; ++i) text += alphabet[rng() % alphabet.size()];
+    ASSERT_EQ(vocab.Encode(text, true), model.Encode(text, true)) << "text: [" << text << "]";
     EXPECT_EQ(vocab.Decode(vocab.Encode(text, true)), Folded(text));
   }
 }

@@ -22,8 +22,10 @@ double Seconds(F&& f) {
 }
 
 TEST(TinyStories, WholeTextTokenCountAndAgreement) {
-  const std::string text = io::ReadTextFile(test::Shared("data/tinystories/tinystories_valid_head.txt"));
-  const auto ppl = nlohmann::json::parse(io::ReadTextFile(test::Shared("reference/stories260K/ppl.json")));
+  const std::string text =
+      io::ReadTextFile(test::Shared("data/tinystories/tinystories_valid_head.txt"));
+  const auto ppl =
+      nlohmann::json::parse(io::ReadTextFile(test::Shared("reference/stories260K/ppl.json")));
   const size_t expected_count = ppl.at("tokens_in_text").get<size_t>();
 
   SentencePieceTokenizer model(test::Shared("models/stories260K/tok512.model"));
@@ -32,8 +34,8 @@ TEST(TinyStories, WholeTextTokenCountAndAgreement) {
   std::vector<int> from_model, from_vocab;
   const double model_s = Seconds([&] { from_model = model.Encode(text, /*add_bos=*/true); });
   const double vocab_s = Seconds([&] { from_vocab = vocab.Encode(text, /*add_bos=*/true); });
-  std::printf("tokenized %zu bytes: libsentencepiece %.3f s, SpmVocabTokenizer %.3f s\n", text.size(), model_s,
-              vocab_s);
+  std::printf("tokenized %zu bytes: libsentencepiece %.3f s, SpmVocabTokenizer %.3f s\n",
+              text.size(), model_s, vocab_s);
 
   EXPECT_EQ(from_model.size(), expected_count);
   EXPECT_EQ(from_vocab.size(), expected_count);

@@ -25,21 +25,25 @@ json ParseJson(const std::string& path) {
 
 // Adds {"token": id, ...} to `by_id`, checking every id.
 void AddTokens(const json& object, const std::string& path, std::map<int64_t, std::string>& by_id) {
-  if (!object.is_object()) Fail(ErrorKind::kInvalidInput, "{}: the vocabulary is not a JSON object", path);
+  if (!object.is_object())
+    Fail(ErrorKind::kInvalidInput, "{}: the vocabulary is not a JSON object", path);
   for (const auto& [token, id] : object.items()) {
     if (!id.is_number_integer() || id.get<int64_t>() < 0)
-      Fail(ErrorKind::kInvalidInput, "{}: token \"{}\" has id {}, not a non-negative integer", path, token, id.dump());
+      Fail(ErrorKind::kInvalidInput, "{}: token \"{}\" has id {}, not a non-negative integer", path,
+           token, id.dump());
     by_id[id.get<int64_t>()] = token;
   }
 }
 
 // Ids must be dense: token i has id i. Anything else is a damaged or foreign file.
-std::vector<std::string> DenseTokens(std::map<int64_t, std::string> by_id, const std::string& path) {
+std::vector<std::string> DenseTokens(std::map<int64_t, std::string> by_id,
+                                     const std::string& path) {
   std::vector<std::string> tokens;
   tokens.reserve(by_id.size());
   for (auto& [id, token] : by_id) {
     if (id != int64_t(tokens.size()))
-      Fail(ErrorKind::kInvalidInput, "{}: token ids are not 0..n-1: id {} follows {} tokens", path, id, tokens.size());
+      Fail(ErrorKind::kInvalidInput, "{}: token ids are not 0..n-1: id {} follows {} tokens", path,
+           id, tokens.size());
     tokens.push_back(std::move(token));
   }
   if (tokens.empty()) Fail(ErrorKind::kInvalidInput, "{}: the vocabulary is empty", path);
@@ -48,7 +52,8 @@ std::vector<std::string> DenseTokens(std::map<int64_t, std::string> by_id, const
 
 void CheckMerge(const std::string& merge, const std::string& path, size_t line) {
   if (merge.size() < 3 || merge.find(' ', 1) == std::string::npos || merge.back() == ' ')
-    Fail(ErrorKind::kInvalidInput, "{}:{}: \"{}\" is not a merge \"left right\"", path, line, merge);
+    Fail(ErrorKind::kInvalidInput, "{}:{}: \"{}\" is not a merge \"left right\"", path, line,
+         merge);
 }
 
 Vocab NewGpt2Vocab(std::vector<std::string> tokens) {
@@ -99,12 +104,16 @@ Vocab ReadHfTokenizerJson(const std::string& path) {
       Fail(ErrorKind::kUnsupported, "{}: model.type is {}, only \"BPE\" is supported", path,
            model.contains("type") ? model["type"].dump() : "missing");
     if (model.value("byte_fallback", false))
-      Fail(ErrorKind::kUnsupported, "{}: SentencePiece-style BPE (byte_fallback); use the tokenizer.model", path);
+      Fail(ErrorKind::kUnsupported,
+           "{}: SentencePiece-style BPE (byte_fallback); use the tokenizer.model", path);
     const json pre = doc.value("pre_tokenizer", json());
-    if (!pre.is_null() && !(pre.value("type", std::string()) == "ByteLevel" && pre.value("use_regex", true)))
-      Fail(ErrorKind::kUnsupported, "{}: pre-tokenizer {} is not GPT-2's byte-level one", path, pre.dump());
+    if (!pre.is_null() &&
+        !(pre.value("type", std::string()) == "ByteLevel" && pre.value("use_regex", true)))
+      Fail(ErrorKind::kUnsupported, "{}: pre-tokenizer {} is not GPT-2's byte-level one", path,
+           pre.dump());
     if (!doc.value("normalizer", json()).is_null())
-      Fail(ErrorKind::kUnsupported, "{}: normalizer {} is not supported", path, doc["normalizer"].dump());
+      Fail(ErrorKind::kUnsupported, "{}: normalizer {} is not supported", path,
+           doc["normalizer"].dump());
 
     std::map<int64_t, std::string> by_id;
     AddTokens(model.at("vocab"), path, by_id);

@@ -11,8 +11,8 @@ namespace qforge::tokenizer {
 // vocab.json maps token -> id (ids must be 0..n-1, each once); merges.txt has one "a b" merge per
 // line, highest priority first, optionally after a "#version" line. "<|endoftext|>", when present,
 // is a control token and both BOS and EOS (GPT-2 uses it for both); add_bos is false.
-// Throws Error{kIo} when a file cannot be read, Error{kInvalidInput} naming the file (and line) when
-// it is malformed.
+// Throws Error{kIo} when a file cannot be read, Error{kInvalidInput} naming the file (and line)
+// when it is malformed.
 Vocab ReadGpt2VocabFiles(const std::string& vocab_json, const std::string& merges_txt);
 
 // A tokenizer.json with model.type "BPE" and GPT-2's byte-level pre-tokenizer. Merges may be "a b"

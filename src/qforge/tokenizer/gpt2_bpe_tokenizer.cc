@@ -1,4 +1,5 @@
-// Gpt2BpeTokenizer: pre-tokenize, map bytes to tokens, merge by rank through the shared merge queue.
+// Gpt2BpeTokenizer: pre-tokenize, map bytes to tokens, merge by rank through the shared merge
+// queue.
 #include "qforge/tokenizer/gpt2_bpe_tokenizer.h"
 
 #include <limits>
@@ -16,11 +17,16 @@ constexpr size_t kMaxCachedWords = size_t(1) << 16;
 uint64_t PairKey(int left, int right) { return uint64_t(uint32_t(left)) << 32 | uint32_t(right); }
 
 // Appends the bytes a byte-level token stands for: each code point through the inverse of
-// bytes_to_unicode; a code point outside that table (not produced by GPT-2's encoder) is kept as is.
+// bytes_to_unicode; a code point outside that table (not produced by GPT-2's encoder) is kept as
+// is.
 void AppendTokenBytes(std::string_view token, std::string& out) {
   for (size_t i = 0; i < token.size();) {
     const auto lead = uint8_t(token[i]);
-    const size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 1;
+    const size_t len = lead < 0x80           ? 1
+                       : (lead >> 5) == 0x6  ? 2
+                       : (lead >> 4) == 0xE  ? 3
+                       : (lead >> 3) == 0x1E ? 4
+                                             : 1;
     char32_t cp = len == 1 ? lead : lead & (0x7F >> len);
     bool valid = i + len <= token.size();
     for (size_t k = 1; valid && k < len; ++k) {
@@ -44,13 +50,16 @@ void AppendTokenBytes(std::string_view token, std::string& out) {
 Gpt2BpeTokenizer::Gpt2BpeTokenizer(Vocab vocab, std::string source)
     : vocab_(std::move(vocab)), source_(std::move(source)) {
   const size_t n = vocab_.tokens.size();
-  if (vocab_.kind != VocabKind::kGpt2Bpe) Fail(ErrorKind::kInvalidInput, "{}: not a byte-level BPE vocabulary", source_);
+  if (vocab_.kind != VocabKind::kGpt2Bpe)
+    Fail(ErrorKind::kInvalidInput, "{}: not a byte-level BPE vocabulary", source_);
   if (n == 0 || n > size_t(std::numeric_limits<int>::max()))
     Fail(ErrorKind::kInvalidInput, "{}: vocabulary has {} tokens", source_, n);
   if (!vocab_.types.empty() && vocab_.types.size() != n)
-    Fail(ErrorKind::kInvalidInput, "{}: {} tokens but {} token types", source_, n, vocab_.types.size());
+    Fail(ErrorKind::kInvalidInput, "{}: {} tokens but {} token types", source_, n,
+         vocab_.types.size());
   for (const auto& [name, id] : {std::pair{"bos", vocab_.bos_id}, {"eos", vocab_.eos_id}})
-    if (id >= int(n)) Fail(ErrorKind::kInvalidInput, "{}: {} id {} >= {} tokens", source_, name, id, n);
+    if (id >= int(n))
+      Fail(ErrorKind::kInvalidInput, "{}: {} id {} >= {} tokens", source_, name, id, n);
   vocab_.types.resize(n, TokenType::kNormal);
 
   std::unordered_map<std::string_view, int> ids;
@@ -59,7 +68,9 @@ Gpt2BpeTokenizer::Gpt2BpeTokenizer(Vocab vocab, std::string source)
 
   for (int b = 0; b < 256; ++b) {
     const auto it = ids.find(ByteToUnicode()[size_t(b)]);
-    if (it == ids.end()) Fail(ErrorKind::kInvalidInput, "{}: no token for byte 0x{:02X}: not a byte-level vocabulary", source_, b);
+    if (it == ids.end())
+      Fail(ErrorKind::kInvalidInput, "{}: no token for byte 0x{:02X}: not a byte-level vocabulary",
+           source_, b);
     byte_ids_[size_t(b)] = it->second;
   }
 
@@ -69,18 +80,21 @@ Gpt2BpeTokenizer::Gpt2BpeTokenizer(Vocab vocab, std::string source)
     // Split at the first space after the first character, as llama.cpp does: a token may be " ".
     const size_t space = merge.find(' ', 1);
     if (space == std::string::npos)
-      Fail(ErrorKind::kInvalidInput, "{}: merge {} \"{}\" is not two tokens separated by a space", source_, rank + 1, merge);
+      Fail(ErrorKind::kInvalidInput, "{}: merge {} \"{}\" is not two tokens separated by a space",
+           source_, rank + 1, merge);
     const std::string left = merge.substr(0, space), right = merge.substr(space + 1);
     const auto l = ids.find(left), r = ids.find(right), m = ids.find(left + right);
     if (l == ids.end() || r == ids.end() || m == ids.end())
-      Fail(ErrorKind::kInvalidInput, "{}: merge {} \"{}\" uses or makes a token that is not in the vocabulary", source_,
+      Fail(ErrorKind::kInvalidInput,
+           "{}: merge {} \"{}\" uses or makes a token that is not in the vocabulary", source_,
            rank + 1, merge);
-    merges_.try_emplace(PairKey(l->second, r->second), Merge{int(rank), m->second});  // first rank wins
+    merges_.try_emplace(PairKey(l->second, r->second),
+                        Merge{int(rank), m->second});  // first rank wins
   }
 }
 
-std::unique_ptr<Gpt2BpeTokenizer> Gpt2BpeTokenizer::FromVocabAndMerges(const std::string& vocab_json,
-                                                                       const std::string& merges_txt) {
+std::unique_ptr<Gpt2BpeTokenizer> Gpt2BpeTokenizer::FromVocabAndMerges(
+    const std::string& vocab_json, const std::string& merges_txt) {
   return std::make_unique<Gpt2BpeTokenizer>(ReadGpt2VocabFiles(vocab_json, merges_txt), vocab_json);
 }
 
@@ -104,16 +118,19 @@ void Gpt2BpeTokenizer::EncodeWord(std::string_view word, std::vector<int>& out) 
     }
   }
   std::vector<MergeSymbol> symbols(word.size());
-  for (size_t i = 0; i < word.size(); ++i) symbols[i] = MergeSymbol{uint32_t(i), 1, byte_ids_[uint8_t(word[i])]};
+  for (size_t i = 0; i < word.size(); ++i)
+    symbols[i] = MergeSymbol{uint32_t(i), 1, byte_ids_[uint8_t(word[i])]};
   LinkSymbols(symbols);
   // Lower rank merges first: priority is the negated rank (exact in a double).
-  MergeGreedy(symbols, [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<MergeCandidate> {
-    const auto it = merges_.find(PairKey(l.id, r.id));
-    if (it == merges_.end()) return std::nullopt;
-    return MergeCandidate{-double(it->second.rank), it->second.id};
-  });
+  MergeGreedy(symbols,
+              [&](const MergeSymbol& l, const MergeSymbol& r) -> std::optional<MergeCandidate> {
+                const auto it = merges_.find(PairKey(l.id, r.id));
+                if (it == merges_.end()) return std::nullopt;
+                return MergeCandidate{-double(it->second.rank), it->second.id};
+              });
   std::vector<int> ids;
-  for (int i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[size_t(i)].next) ids.push_back(symbols[size_t(i)].id);
+  for (int i = symbols.empty() ? -1 : 0; i >= 0; i = symbols[size_t(i)].next)
+    ids.push_back(symbols[size_t(i)].id);
   out.insert(out.end(), ids.begin(), ids.end());
 
   std::lock_guard lock(cache_mutex_);
@@ -123,7 +140,8 @@ void Gpt2BpeTokenizer::EncodeWord(std::string_view word, std::vector<int>& out) 
 
 std::string Gpt2BpeTokenizer::DecodeToken(int id) const {
   if (id < 0 || id >= vocab_size())
-    Fail(ErrorKind::kInvalidInput, "{}: token id {} is outside the vocabulary of {}", source_, id, vocab_size());
+    Fail(ErrorKind::kInvalidInput, "{}: token id {} is outside the vocabulary of {}", source_, id,
+         vocab_size());
   const TokenType type = vocab_.types[size_t(id)];
   if (type == TokenType::kControl) return "";
   // Added tokens are stored as plain text, not in byte-level form.

@@ -17,11 +17,12 @@ namespace qforge::tokenizer {
 class Gpt2BpeTokenizer : public Tokenizer {
  public:
   // From a vocabulary of kind kGpt2Bpe: tokens in byte-level form ("Ġ" for space), merges "a b" in
-  // priority order. Throws Error{kInvalidInput} naming `source` when a merge names an unknown token or
-  // a byte has no token.
+  // priority order. Throws Error{kInvalidInput} naming `source` when a merge names an unknown token
+  // or a byte has no token.
   explicit Gpt2BpeTokenizer(Vocab vocab, std::string source = "vocabulary");
 
-  // vocab.json ({"token": id}) and merges.txt (one "a b" per line, an optional "#version" first line).
+  // vocab.json ({"token": id}) and merges.txt (one "a b" per line, an optional "#version" first
+  // line).
   static std::unique_ptr<Gpt2BpeTokenizer> FromVocabAndMerges(const std::string& vocab_json,
                                                               const std::string& merges_txt);
   // A Hugging Face tokenizer.json whose model.type is "BPE" (merges as "a b" or ["a", "b"]);
@@ -49,10 +50,10 @@ class Gpt2BpeTokenizer : public Tokenizer {
 
   Vocab vocab_;
   std::string source_;
-  std::array<int, 256> byte_ids_{};                 // token of each single byte
-  std::unordered_map<uint64_t, Merge> merges_;      // (left id << 32 | right id) -> merge
-  // Words repeat heavily in text; caching their ids skips the merge loop. Encode is const and may run
-  // on several threads, hence the mutex; the cache is cleared when it grows past a bound.
+  std::array<int, 256> byte_ids_{};             // token of each single byte
+  std::unordered_map<uint64_t, Merge> merges_;  // (left id << 32 | right id) -> merge
+  // Words repeat heavily in text; caching their ids skips the merge loop. Encode is const and may
+  // run on several threads, hence the mutex; the cache is cleared when it grows past a bound.
   mutable std::mutex cache_mutex_;
   mutable std::unordered_map<std::string, std::vector<int>> cache_;
 };

@@ -19,7 +19,11 @@ struct CodePoint {
 // Decodes one UTF-8 sequence at text[pos]; returns its length, or 1 with value -1 when invalid.
 size_t DecodeUtf8(std::string_view text, size_t pos, int32_t* value) {
   const auto lead = uint8_t(text[pos]);
-  size_t len = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xE ? 3 : (lead >> 3) == 0x1E ? 4 : 0;
+  size_t len = lead < 0x80           ? 1
+               : (lead >> 5) == 0x6  ? 2
+               : (lead >> 4) == 0xE  ? 3
+               : (lead >> 3) == 0x1E ? 4
+                                     : 0;
   if (len == 1) {
     *value = lead;
     return 1;
@@ -90,7 +94,9 @@ size_t PieceEnd(const std::vector<CodePoint>& cps, size_t i) {
 }
 
 // The bytes that GPT-2's bytes_to_unicode keeps as themselves: printable ASCII and Latin-1.
-bool IsPrintableByte(int b) { return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF); }
+bool IsPrintableByte(int b) {
+  return (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE && b <= 0xFF);
+}
 
 }  // namespace
 
@@ -120,7 +126,8 @@ const std::array<std::string, 256>& ByteToUnicode() {
     for (int b = 0; b < 256; ++b) {
       const int cp = IsPrintableByte(b) ? b : next++;
       // All code points here are below U+0800: one or two UTF-8 bytes.
-      t[size_t(b)] = cp < 0x80 ? std::string(1, char(cp)) : std::string{char(0xC0 | (cp >> 6)), char(0x80 | (cp & 0x3F))};
+      t[size_t(b)] = cp < 0x80 ? std::string(1, char(cp))
+                               : std::string{char(0xC0 | (cp >> 6)), char(0x80 | (cp & 0x3F))};
     }
     return t;
   }();

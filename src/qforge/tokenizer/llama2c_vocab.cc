@@ -37,7 +37,8 @@ Vocab ReadLlama2cVocab(const std::string& path, int vocab_size) {
   io::ByteReader reader(file->bytes(), path);
   const auto max_token_length = reader.Read<int32_t>("max_token_length");
   if (max_token_length <= 0 || uint64_t(max_token_length) > file->size())
-    Fail(ErrorKind::kInvalidInput, "{}: not a llama2.c tokenizer: max_token_length {}", path, max_token_length);
+    Fail(ErrorKind::kInvalidInput, "{}: not a llama2.c tokenizer: max_token_length {}", path,
+         max_token_length);
 
   Vocab vocab;
   vocab.kind = VocabKind::kSentencePiece;
@@ -52,9 +53,11 @@ Vocab ReadLlama2cVocab(const std::string& path, int vocab_size) {
     const auto score = reader.Read<float>(what("score"));
     const auto length = reader.Read<int32_t>(what("length"));
     if (length < 0 || length > max_token_length)
-      Fail(ErrorKind::kInvalidInput, "{}: corrupt: token {} has length {} (max_token_length {}) at offset {}", path,
-           id, length, max_token_length, reader.offset() - 4);
-    if (std::isnan(score)) Fail(ErrorKind::kInvalidInput, "{}: corrupt: token {} has a NaN score", path, id);
+      Fail(ErrorKind::kInvalidInput,
+           "{}: corrupt: token {} has length {} (max_token_length {}) at offset {}", path, id,
+           length, max_token_length, reader.offset() - 4);
+    if (std::isnan(score))
+      Fail(ErrorKind::kInvalidInput, "{}: corrupt: token {} has a NaN score", path, id);
     const auto bytes = reader.ReadBytes(uint64_t(length), what("text"));
     std::string text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
     if (id == 1 && text == "\n<s>\n") text = "<s>";
@@ -65,10 +68,12 @@ Vocab ReadLlama2cVocab(const std::string& path, int vocab_size) {
     vocab.scores.push_back(score);
   }
   if (reader.remaining() > 0)
-    Fail(ErrorKind::kInvalidInput, "{}: {} bytes left after {} tokens: the vocabulary size does not match the file",
-         path, reader.remaining(), vocab_size);
+    Fail(ErrorKind::kInvalidInput,
+         "{}: {} bytes left after {} tokens: the vocabulary size does not match the file", path,
+         reader.remaining(), vocab_size);
   if (vocab.tokens.size() < 3)
-    Fail(ErrorKind::kInvalidInput, "{}: {} tokens, fewer than <unk>, <s>, </s>", path, vocab.tokens.size());
+    Fail(ErrorKind::kInvalidInput, "{}: {} tokens, fewer than <unk>, <s>, </s>", path,
+         vocab.tokens.size());
   vocab.bos_id = 1;
   vocab.eos_id = 2;
   vocab.unk_id = 0;

@@ -15,8 +15,8 @@ namespace qforge::tokenizer {
 // both back, so the result equals the vocabulary of the .model it came from: tokens 0/1/2 are
 // <unk>/<s>/</s> (kUnknown/kControl/kControl), "<0xXX>" tokens kByte, the rest kNormal.
 //
-// Throws Error{kIo} when the file cannot be read and Error{kInvalidInput} naming the file when it is
-// truncated, a length is negative or beyond the file, or bytes are left after vocab_size tokens.
+// Throws Error{kIo} when the file cannot be read and Error{kInvalidInput} naming the file when it
+// is truncated, a length is negative or beyond the file, or bytes are left after vocab_size tokens.
 Vocab ReadLlama2cVocab(const std::string& path, int vocab_size);
 
 }  // namespace qforge::tokenizer

@@ -45,13 +45,18 @@ std::unique_ptr<Tokenizer> Open(const fs::path& file, int expected_vocab_size) {
   const std::string name = file.filename().string();
   const std::string ext = file.extension().string();
   if (ext == ".model") return std::make_unique<SentencePieceTokenizer>(path);
-  if (ext == ".bin") return std::make_unique<SpmVocabTokenizer>(ReadLlama2cVocab(path, expected_vocab_size));
-  if (name.ends_with("vocab.json")) return Gpt2BpeTokenizer::FromVocabAndMerges(path, MergesBeside(file).string());
+  if (ext == ".bin")
+    return std::make_unique<SpmVocabTokenizer>(ReadLlama2cVocab(path, expected_vocab_size));
+  if (name.ends_with("vocab.json"))
+    return Gpt2BpeTokenizer::FromVocabAndMerges(path, MergesBeside(file).string());
   if (ext == ".json") return Gpt2BpeTokenizer::FromTokenizerJson(path);
   switch (FirstByte(path)) {
-    case '{': return Gpt2BpeTokenizer::FromTokenizerJson(path);
-    case '\x0A': return std::make_unique<SentencePieceTokenizer>(path);
-    default: return std::make_unique<SpmVocabTokenizer>(ReadLlama2cVocab(path, expected_vocab_size));
+    case '{':
+      return Gpt2BpeTokenizer::FromTokenizerJson(path);
+    case '\x0A':
+      return std::make_unique<SentencePieceTokenizer>(path);
+    default:
+      return std::make_unique<SpmVocabTokenizer>(ReadLlama2cVocab(path, expected_vocab_size));
   }
 }
 
@@ -70,19 +75,23 @@ std::unique_ptr<Tokenizer> LoadTokenizer(const std::string& path, int expected_v
         break;
       }
     if (file.empty())
-      Fail(ErrorKind::kInvalidInput, "{}: no tokenizer.model, tokenizer.json or vocab.json in this directory", path);
+      Fail(ErrorKind::kInvalidInput,
+           "{}: no tokenizer.model, tokenizer.json or vocab.json in this directory", path);
   }
   auto tokenizer = Open(file, expected_vocab_size);
   if (expected_vocab_size > 0 && tokenizer->vocab_size() != expected_vocab_size)
-    Fail(ErrorKind::kInvalidInput, "{}: the tokenizer has {} tokens but the model's vocabulary has {}", file.string(),
+    Fail(ErrorKind::kInvalidInput,
+         "{}: the tokenizer has {} tokens but the model's vocabulary has {}", file.string(),
          tokenizer->vocab_size(), expected_vocab_size);
   return tokenizer;
 }
 
 std::unique_ptr<Tokenizer> TokenizerFromVocab(const Vocab& vocab) {
   switch (vocab.kind) {
-    case VocabKind::kSentencePiece: return std::make_unique<SpmVocabTokenizer>(vocab);
-    case VocabKind::kGpt2Bpe: return std::make_unique<Gpt2BpeTokenizer>(vocab, "embedded vocabulary");
+    case VocabKind::kSentencePiece:
+      return std::make_unique<SpmVocabTokenizer>(vocab);
+    case VocabKind::kGpt2Bpe:
+      return std::make_unique<Gpt2BpeTokenizer>(vocab, "embedded vocabulary");
   }
   Fail(ErrorKind::kInternal, "unknown vocabulary kind {}", int(vocab.kind));
 }

@@ -1,9 +1,10 @@
 // Greedy pairwise merging with a priority queue: the core of both SentencePiece BPE and GPT-2 BPE.
 //
-// The input is a chain of symbols, each a span of one string and a token id. Repeatedly the adjacent
-// pair with the highest priority is merged (ties: the leftmost pair), as llama.cpp's llm_tokenizer_spm
-// and llm_tokenizer_bpe do. Candidates live in a heap and are checked for staleness when popped, so a
-// text of n symbols costs O(n log n) rather than the O(n^2) of rescanning all pairs after each merge.
+// The input is a chain of symbols, each a span of one string and a token id. Repeatedly the
+// adjacent pair with the highest priority is merged (ties: the leftmost pair), as llama.cpp's
+// llm_tokenizer_spm and llm_tokenizer_bpe do. Candidates live in a heap and are checked for
+// staleness when popped, so a text of n symbols costs O(n log n) rather than the O(n^2) of
+// rescanning all pairs after each merge.
 #pragma once
 
 #include <cstdint>
@@ -36,8 +37,9 @@ inline void LinkSymbols(std::vector<MergeSymbol>& symbols) {
   }
 }
 
-// Merges until no adjacent pair is mergeable. pair(left, right) returns the candidate for merging two
-// adjacent symbols, or nullopt. Afterwards follow `next` from index 0 for the surviving symbols.
+// Merges until no adjacent pair is mergeable. pair(left, right) returns the candidate for merging
+// two adjacent symbols, or nullopt. Afterwards follow `next` from index 0 for the surviving
+// symbols.
 template <typename PairFn>
 void MergeGreedy(std::vector<MergeSymbol>& symbols, PairFn pair) {
   struct Entry {

@@ -41,14 +41,17 @@ class WireReader {
         *varint = *v;
         return std::string_view();
       }
-      case 1: return Take(8);
-      case 5: return Take(4);
+      case 1:
+        return Take(8);
+      case 5:
+        return Take(4);
       case 2: {
         auto len = Varint();
         if (!len) return std::nullopt;
         return Take(*len);
       }
-      default: return std::nullopt;  // groups (3, 4) are not used by sentencepiece_model.proto
+      default:
+        return std::nullopt;  // groups (3, 4) are not used by sentencepiece_model.proto
     }
   }
 
@@ -114,7 +117,8 @@ SentencePieceTokenizer::SentencePieceTokenizer(const std::string& path)
   const auto status = processor_->LoadFromSerializedProto(bytes);
   if (!status.ok())
     Fail(ErrorKind::kInvalidInput, "{}: not a SentencePiece model: {}", path, status.ToString());
-  if (processor_->GetPieceSize() <= 0) Fail(ErrorKind::kInvalidInput, "{}: SentencePiece model has no pieces", path);
+  if (processor_->GetPieceSize() <= 0)
+    Fail(ErrorKind::kInvalidInput, "{}: SentencePiece model has no pieces", path);
   ProtoFacts facts = ReadProtoFacts(bytes);
   normalization_ = facts.normalization;
   user_defined_ = std::move(facts.user_defined);
@@ -126,7 +130,8 @@ SentencePieceTokenizer::~SentencePieceTokenizer() = default;
 std::vector<int> SentencePieceTokenizer::Encode(std::string_view text, bool add_bos) const {
   std::vector<int> ids;
   const auto status = processor_->Encode(text, &ids);
-  if (!status.ok()) Fail(ErrorKind::kInvalidInput, "{}: cannot encode text: {}", path_, status.ToString());
+  if (!status.ok())
+    Fail(ErrorKind::kInvalidInput, "{}: cannot encode text: {}", path_, status.ToString());
   if (add_bos && bos_id() >= 0) ids.insert(ids.begin(), bos_id());
   return ids;
 }
@@ -142,7 +147,8 @@ TokenType SentencePieceTokenizer::TypeOf(int id) const {
 
 std::string SentencePieceTokenizer::DecodeToken(int id) const {
   if (id < 0 || id >= vocab_size())
-    Fail(ErrorKind::kInvalidInput, "{}: token id {} is outside the vocabulary of {}", path_, id, vocab_size());
+    Fail(ErrorKind::kInvalidInput, "{}: token id {} is outside the vocabulary of {}", path_, id,
+         vocab_size());
   return PieceToText(processor_->IdToPiece(id), TypeOf(id));
 }
 

@@ -1,4 +1,5 @@
-// A tokenizer over libsentencepiece, loading a SentencePiece .model file (Llama, llama2.c tok*.model).
+// A tokenizer over libsentencepiece, loading a SentencePiece .model file (Llama, llama2.c
+// tok*.model).
 #pragma once
 
 #include <memory>

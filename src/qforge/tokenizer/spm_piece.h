@@ -1,4 +1,4 @@
-// SentencePiece piece conventions shared by the SentencePiece tokenizers: "▁" for space, <0xXX> bytes.
+// SentencePiece conventions shared by its tokenizers: "▁" for space, <0xXX> byte pieces.
 #pragma once
 
 #include <string>
@@ -23,14 +23,17 @@ std::string PieceToText(std::string_view piece, TokenType type);
 // The NormalizerSpec flags that change ids for the "identity" normalization rules that Llama-family
 // SentencePiece models use (no Unicode normalization, only whitespace handling).
 struct SpmNormalization {
-  bool add_dummy_prefix = true;          // one "▁" in front of non-empty text
-  bool remove_extra_whitespaces = true;  // strip leading/trailing spaces, fold runs of spaces to one
+  // One "▁" in front of non-empty text.
+  bool add_dummy_prefix = true;
+  // Strip leading and trailing spaces, fold runs of spaces to one.
+  bool remove_extra_whitespaces = true;
 };
 
 // SentencePiece's normalizer for those rules: optionally folds spaces, escapes " " as "▁" and adds
-// the dummy prefix. Text that is empty after stripping stays empty (no prefix), as in SentencePiece.
-// Only U+0020 counts as a space; tabs and newlines are ordinary characters. Invalid UTF-8 passes
-// through as raw bytes (SentencePiece would substitute U+FFFD; llama.cpp keeps the bytes).
+// the dummy prefix. Text that is empty after stripping stays empty (no prefix), as in
+// SentencePiece. Only U+0020 counts as a space; tabs and newlines are ordinary characters. Invalid
+// UTF-8 passes through as raw bytes (SentencePiece would substitute U+FFFD; llama.cpp keeps the
+// bytes).
 std::string NormalizeSpm(std::string_view text, const SpmNormalization& normalization);
 
 // Whether a vocabulary was trained on whitespace-folded text, for vocabularies that arrive without

@@ -48,7 +48,8 @@ class SpmVocabTokenizer : public Tokenizer {
     float score;
   };
 
-  void AppendSymbol(std::string_view text, uint32_t begin, uint32_t size, int id, std::vector<int>& out) const;
+  void AppendSymbol(std::string_view text, uint32_t begin, uint32_t size, int id,
+                    std::vector<int>& out) const;
 
   Vocab vocab_;
   SpmNormalization normalization_;

@@ -1,4 +1,5 @@
-// Tokenizer::Decode, shared by every tokenizer: concatenation plus SentencePiece's dummy-prefix rule.
+// Tokenizer::Decode, shared by every tokenizer: concatenation plus SentencePiece's dummy-prefix
+// rule.
 #include "qforge/tokenizer/tokenizer.h"
 
 namespace qforge::tokenizer {
@@ -8,8 +9,8 @@ std::string Tokenizer::Decode(std::span<const int> ids) const {
   bool at_start = strips_dummy_prefix();
   for (const int id : ids) {
     std::string piece = DecodeToken(id);
-    // SentencePiece removes the space its normalizer prepended, and only that one: it belongs to the
-    // first token that is not a control token (BOS decodes to nothing and is skipped).
+    // SentencePiece removes the space its normalizer prepended, and only that one: it belongs to
+    // the first token that is not a control token (BOS decodes to nothing and is skipped).
     if (at_start && !is_control(id)) {
       if (!piece.empty() && piece[0] == ' ') piece.erase(0, 1);
       at_start = false;

@@ -14,8 +14,9 @@ class Tokenizer {
  public:
   virtual ~Tokenizer() = default;
 
-  // Token ids of `text`, with BOS first when add_bos (and the tokenizer has one). Never appends EOS:
-  // the perplexity and evaluation protocols decide where a sequence ends, not the tokenizer.
+  // Token ids of `text`, with BOS first when add_bos and the vocabulary uses a BOS (SentencePiece
+  // does; GPT-2 does not, Vocab::add_bos false). Never appends EOS: the perplexity and evaluation
+  // protocols decide where a sequence ends, not the tokenizer.
   virtual std::vector<int> Encode(std::string_view text, bool add_bos) const = 0;
 
   // The bytes token `id` stands for in output text: "▁" becomes " ", byte tokens "<0x0A>" the raw
