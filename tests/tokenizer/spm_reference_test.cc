@@ -131,8 +131,9 @@ TEST(SpmReference, ImplementationsAgreeOnMixedText) {
 TEST(SpmReference, ImplementationsAgreeOnRandomText) {
   SentencePieceTokenizer model(kModel);
   SpmVocabTokenizer vocab(ReadLlama2cVocab(kBin, 512));
-  const std::vector<std::string> alphabet = {"a", "e", "t", "h", "o", "n", "s", " ", " ", "  ", "\n",
-                                             "\t", ".", ",", "'", "T", "é", "日", "😀", "the", "ing"};
+  const std::vector<std::string> alphabet = {"a", "e", "t",  "h",  "o",  "n",   "s",
+                                             " ", " ", "  ", "\n", "\t", ".",   ",",
+                                             "'", "T", "é",  "日", "😀",  "the", "ing"};
   std::mt19937 rng(12345);
   for (int trial = 0; trial < 500; ++trial) {
     std::string text;
@@ -140,6 +141,26 @@ TEST(SpmReference, ImplementationsAgreeOnRandomText) {
     for (int i = 0; i < n; ++i) text += alphabet[rng() % alphabet.size()];
     ASSERT_EQ(vocab.Encode(text, true), model.Encode(text, true)) << "text: [" << text << "]";
     EXPECT_EQ(vocab.Decode(vocab.Encode(text, true)), Folded(text));
+  }
+}
+
+// The Llama 2 vocabulary keeps runs of spaces (its NormalizerSpec sets remove_extra_whitespaces
+// false): the flag inferred from its tokenizer.bin must agree, and so must the ids.
+TEST(SpmReference, Llama2VocabAgreesWithItsModel) {
+  SentencePieceTokenizer model(test::Shared("models/llama2-tokenizer/tokenizer.model"));
+  SpmVocabTokenizer vocab(
+      ReadLlama2cVocab(test::Shared("models/llama2-tokenizer/tokenizer.bin"), 32000));
+  EXPECT_FALSE(model.normalization().remove_extra_whitespaces);
+  EXPECT_FALSE(vocab.remove_extra_whitespaces());
+  const std::string story =
+      io::ReadTextFile(test::Shared("data/tinystories/tinystories_valid_head.txt"))
+          .substr(0, 100000);
+  EXPECT_TRUE(vocab.Encode(story, true) == model.Encode(story, true));
+  for (const std::string text : {"  two  spaces  ", " leading", "def f():\n    return 1",
+                                 "naïve café 😀 日本語", "Hello world", "\t\ttabs\n\n"}) {
+    EXPECT_EQ(vocab.Encode(text, true), model.Encode(text, true)) << text;
+    EXPECT_EQ(vocab.Decode(vocab.Encode(text, true)), text);
+    EXPECT_EQ(model.Decode(model.Encode(text, true)), text);
   }
 }
 
