@@ -63,7 +63,15 @@ void ThreadPool::ParallelFor(int64_t n, const std::function<void(int64_t, int64_
   }
   wake_.notify_all();
   RunRange(0);
-  while (pending_.load(std::memory_order_acquire) != 0) CpuRelax();
+  // Spin while the workers are likely running; yield once they may have been descheduled (more
+  // threads than cores), so the waiting thread does not steal the core they need.
+  for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
+    if (spin < kSpinIterations) {
+      CpuRelax();
+    } else {
+      std::this_thread::yield();
+    }
+  }
   job_ = nullptr;
 }
 
