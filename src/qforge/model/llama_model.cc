@@ -78,18 +78,30 @@ void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache) {
   }
   const float scale = 1.0f / std::sqrt(float(hd));
   // One task per (token, head): each writes its own slice of att_, so the split is deterministic.
+  // Heads are short (8..128 floats), so the per-position dot and accumulation are inline loops:
+  // a dispatched kernel call per position would cost more than the arithmetic.
   pool_.ParallelFor(int64_t(n) * n_heads, [&](int64_t begin, int64_t end) {
-    std::vector<float> scores(size_t(pos + n));
+    thread_local std::vector<float> scores;
+    scores.resize(size_t(pos + n));
     for (int64_t task = begin; task < end; ++task) {
       const int t = int(task / n_heads), h = int(task % n_heads);
       const int kv_off = (h / group) * hd;
       const int length = pos + t + 1;  // causal: positions 0 .. pos + t
       const float* q = &q_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
-      for (int j = 0; j < length; ++j) scores[size_t(j)] = kernels::Dot(q, cache.K(layer, j) + kv_off, hd) * scale;
+      for (int j = 0; j < length; ++j) {
+        const float* k = cache.K(layer, j) + kv_off;
+        float dot = 0.0f;
+        for (int d = 0; d < hd; ++d) dot += q[d] * k[d];
+        scores[size_t(j)] = dot * scale;
+      }
       kernels::Softmax(scores.data(), length);
       float* out = &att_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
       std::fill_n(out, hd, 0.0f);
-      for (int j = 0; j < length; ++j) kernels::Axpy(scores[size_t(j)], cache.V(layer, j) + kv_off, out, hd);
+      for (int j = 0; j < length; ++j) {
+        const float* v = cache.V(layer, j) + kv_off;
+        const float p = scores[size_t(j)];
+        for (int d = 0; d < hd; ++d) out[d] += p * v[d];
+      }
     }
   });
   kernels::MatMul(lw.wo, att_.data(), n, xb_.data(), pool_);
