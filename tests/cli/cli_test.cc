@@ -16,14 +16,14 @@ namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct Run {
+struct CommandResult {
   int code;
   std::string out;  // stdout and stderr, interleaved
 };
 
-Run Qforge(const std::string& args) {
+CommandResult Qforge(const std::string& args) {
   const std::string cmd = test::Binary() + " " + args + " 2>&1";
-  Run r{-1, ""};
+  CommandResult r{-1, ""};
   FILE* p = popen(cmd.c_str(), "r");
   if (!p) return r;
   std::array<char, 4096> buf{};
@@ -40,7 +40,7 @@ std::string TempPath(const std::string& name) {
 
 TEST(Cli, EveryVerbHasHelp) {
   for (const char* verb : {"inspect", "convert", "generate", "ppl"}) {
-    const Run r = Qforge(std::string(verb) + " --help");
+    const CommandResult r = Qforge(std::string(verb) + " --help");
     EXPECT_EQ(r.code, 0) << verb;
     EXPECT_THAT(r.out, HasSubstr("Usage")) << verb;
   }
@@ -51,7 +51,7 @@ TEST(Cli, BadInputIsExitCodeTwoWithOneLine) {
   std::ofstream(bad) << "GGUF this is not a real header";
   const std::string missing = TempPath("absent.bin");
   for (const std::string& model : {bad, missing}) {
-    const Run r = Qforge("inspect " + model);
+    const CommandResult r = Qforge("inspect " + model);
     EXPECT_EQ(r.code, 2) << r.out;
     EXPECT_THAT(r.out, HasSubstr(model));
     EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 1) << r.out;
@@ -63,7 +63,7 @@ TEST(Cli, MissingTokenizerIsNamed) {
   const std::string dir = TempPath("notok");
   fs::create_directories(dir);
   fs::copy_file(test::Source("models/stories260K/stories260K.bin"), dir + "/model.bin");
-  const Run r = Qforge("generate " + dir + "/model.bin -n 4");
+  const CommandResult r = Qforge("generate " + dir + "/model.bin -n 4");
   EXPECT_EQ(r.code, 2);
   EXPECT_THAT(r.out, HasSubstr("no tokenizer"));
   EXPECT_THAT(r.out, HasSubstr("--tokenizer"));
@@ -71,7 +71,7 @@ TEST(Cli, MissingTokenizerIsNamed) {
 }
 
 TEST(Cli, InspectDefaultModel) {
-  const Run r = Qforge("inspect");
+  const CommandResult r = Qforge("inspect");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("dim 64, ffn 172, 5 layers, 8 heads (4 kv"));
   EXPECT_THAT(r.out, HasSubstr("blk.4.ffn_down.weight"));
@@ -79,7 +79,7 @@ TEST(Cli, InspectDefaultModel) {
 }
 
 TEST(Cli, PerplexityPrintsLlamaCppStyleFinalEstimate) {
-  const Run r = Qforge("ppl " + test::Shared("models/stories260K/stories260K.bin") + " --text " +
+  const CommandResult r = Qforge("ppl " + test::Shared("models/stories260K/stories260K.bin") + " --text " +
                        test::Shared("data/tinystories/tinystories_valid_head.txt") + " --ctx 128 --chunks 40 -t 2");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("[1]3.5357,"));
@@ -87,11 +87,11 @@ TEST(Cli, PerplexityPrintsLlamaCppStyleFinalEstimate) {
 }
 
 TEST(Cli, GreedyGenerationIsReproducible) {
-  const Run a = Qforge("generate -p \"Once upon a time\" -n 30");
+  const CommandResult a = Qforge("generate -p \"Once upon a time\" -n 30");
   EXPECT_EQ(a.code, 0) << a.out;
   EXPECT_THAT(a.out, HasSubstr("Once upon a time, there was a little girl named Lily."));
-  const Run s1 = Qforge("generate --json --temp 0.8 --seed 7 -n 30 -t 1");
-  const Run s2 = Qforge("generate --json --temp 0.8 --seed 7 -n 30 -t 2");
+  const CommandResult s1 = Qforge("generate --json --temp 0.8 --seed 7 -n 30 -t 1");
+  const CommandResult s2 = Qforge("generate --json --temp 0.8 --seed 7 -n 30 -t 2");
   ASSERT_EQ(s1.code, 0) << s1.out;
   const auto tokens = [](const std::string& out) { return out.substr(out.find("\"tokens\""), out.find("\"text\"") - out.find("\"tokens\"")); };
   EXPECT_EQ(tokens(s1.out), tokens(s2.out));
@@ -101,7 +101,7 @@ TEST(Cli, ConvertRefusesToOverwriteItsInput) {
   const std::string copy = TempPath("self.gguf");
   fs::copy_file(test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf"), copy);
   const auto before = fs::file_size(copy);
-  const Run r = Qforge("convert " + copy + " -o " + copy);
+  const CommandResult r = Qforge("convert " + copy + " -o " + copy);
   EXPECT_EQ(r.code, 2) << r.out;
   EXPECT_EQ(fs::file_size(copy), before);
   fs::remove(copy);
