@@ -39,38 +39,33 @@ struct Case {
   const char* reference;
 };
 
-class ForwardReference : public ::testing::TestWithParam<Case> {};
+class ForwardReference : public ::testing::TestWithParam<Case> {
+ protected:
+  void SetUp() override {
+    const Case& c = GetParam();
+    const auto ref = test::ReadJson(test::Shared(std::string(c.reference) + "/logits.json"));
+    tokens_ = ref["tokens"].get<std::vector<int>>();
+    expected_ = test::ReadF32(test::Shared(std::string(c.reference) + "/logits.f32"));
+    const std::string path = test::Shared(c.model);
+    ckpt_ = path.ends_with(".bin") ? io::LoadLlama2cCheckpoint(path) : io::LoadHfCheckpoint(path);
+    ASSERT_EQ(expected_.size(), tokens_.size() * size_t(ckpt_.config.vocab_size));
+  }
+  std::vector<int> tokens_;
+  std::vector<float> expected_;
+  Checkpoint ckpt_;
+};
 
 TEST_P(ForwardReference, BatchedPrefillMatchesFloat64Reference) {
-  const Case& c = GetParam();
-  const auto ref = test::ReadJson(test::Shared(std::string(c.reference) + "/logits.json"));
-  const std::vector<int> tokens = ref["tokens"].get<std::vector<int>>();
-  const std::vector<float> expected = test::ReadF32(test::Shared(std::string(c.reference) + "/logits.f32"));
-  const std::string path = test::Shared(c.model);
-  const Checkpoint ckpt = path.ends_with(".bin") ? io::LoadLlama2cCheckpoint(path) : io::LoadHfCheckpoint(path);
-  ASSERT_EQ(expected.size(), tokens.size() * size_t(ckpt.config.vocab_size));
-  const auto logits = AllLogits(ckpt, tokens, 2);
-  EXPECT_LE(test::MaxAbsDiff(logits, expected), kLogitTolerance);
+  EXPECT_LE(test::MaxAbsDiff(AllLogits(ckpt_, tokens_, 2), expected_), kLogitTolerance);
 }
 
 TEST_P(ForwardReference, TokenByTokenDecodeMatchesReference) {
-  const Case& c = GetParam();
-  const auto ref = test::ReadJson(test::Shared(std::string(c.reference) + "/logits.json"));
-  const std::vector<int> tokens = ref["tokens"].get<std::vector<int>>();
-  const std::vector<float> expected = test::ReadF32(test::Shared(std::string(c.reference) + "/logits.f32"));
-  const std::string path = test::Shared(c.model);
-  const Checkpoint ckpt = path.ends_with(".bin") ? io::LoadLlama2cCheckpoint(path) : io::LoadHfCheckpoint(path);
-  EXPECT_LE(test::MaxAbsDiff(DecodeLogits(ckpt, tokens), expected), kLogitTolerance);
+  EXPECT_LE(test::MaxAbsDiff(DecodeLogits(ckpt_, tokens_), expected_), kLogitTolerance);
 }
 
 TEST_P(ForwardReference, IdenticalAtAnyThreadCount) {
-  const Case& c = GetParam();
-  const auto ref = test::ReadJson(test::Shared(std::string(c.reference) + "/logits.json"));
-  const std::vector<int> tokens = ref["tokens"].get<std::vector<int>>();
-  const std::string path = test::Shared(c.model);
-  const Checkpoint ckpt = path.ends_with(".bin") ? io::LoadLlama2cCheckpoint(path) : io::LoadHfCheckpoint(path);
-  const auto one = AllLogits(ckpt, tokens, 1);
-  for (int threads : {2, 3, 5}) EXPECT_EQ(AllLogits(ckpt, tokens, threads), one) << threads << " threads";
+  const auto one = AllLogits(ckpt_, tokens_, 1);
+  for (int threads : {2, 3, 5}) EXPECT_EQ(AllLogits(ckpt_, tokens_, threads), one) << threads << " threads";
 }
 
 INSTANTIATE_TEST_SUITE_P(
