@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <iostream>
 
 #include "qforge/io/gguf_checkpoint.h"
 #include "qforge/io/gguf_writer.h"
@@ -70,18 +71,20 @@ TEST(Formats, Stories260KSameLogitsFromLlama2cAndBothGgufs) {
 }
 
 TEST(Formats, HalfPrecisionGgufStaysCloseToReference) {
-  // F16 rounds each weight by <= 2^-11 relative; BF16 by <= 2^-8. The resulting logit error on
-  // this model is bounded empirically by those step sizes times the logit scale (~10).
+  // F16 rounds each weight by at most 2^-11 relative (4.9e-4), BF16 by 2^-8 (3.9e-3). Logits are
+  // O(10), so relative weight errors of u move them by about 10u; the bound allows 4x that
+  // (F16: 0.02, BF16: 0.16). Measured: 0.0039 and 0.041.
   const auto ref = test::ReadJson(test::Shared("reference/testbed/logits.json"));
   const std::vector<int> tokens = ref["tokens"].get<std::vector<int>>();
   const std::vector<float> expected = test::ReadF32(test::Shared("reference/testbed/logits.f32"));
   const Checkpoint src = io::LoadCheckpoint(test::Shared("models/testbed/testbed.bin"));
-  for (auto [type, bound] : {std::pair{QType::kF16, 0.05}, std::pair{QType::kBF16, 0.4}}) {
+  for (auto [type, bound] : {std::pair{QType::kF16, 0.02}, std::pair{QType::kBF16, 0.16}}) {
     const std::string path = WriteQforgeGguf(src, std::string("testbed-") + std::string(Traits(type).name), type);
     const Checkpoint half = io::LoadCheckpoint(path);
     EXPECT_EQ(half.Get("blk.0.attn_q.weight").type, type);
     EXPECT_EQ(half.Get("blk.0.attn_norm.weight").type, QType::kF32);  // norms stay F32
     const double diff = test::MaxAbsDiff(Logits(half, tokens), expected);
+    std::cout << Traits(type).name << ": max |logit - reference| = " << diff << "\n";
     EXPECT_LE(diff, bound) << Traits(type).name;
     EXPECT_GT(diff, 0.0) << "the weights were actually rounded";
     fs::remove(path);

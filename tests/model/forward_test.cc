@@ -2,6 +2,8 @@
 // (../shared/reference/*/logits.f32), for every source format of the same weights.
 #include <gtest/gtest.h>
 
+#include <iostream>
+
 #include "qforge/io/hf_checkpoint.h"
 #include "qforge/io/llama2c_checkpoint.h"
 #include "qforge/model/llama_model.h"
@@ -56,11 +58,16 @@ class ForwardReference : public ::testing::TestWithParam<Case> {
 };
 
 TEST_P(ForwardReference, BatchedPrefillMatchesFloat64Reference) {
-  EXPECT_LE(test::MaxAbsDiff(AllLogits(ckpt_, tokens_, 2), expected_), kLogitTolerance);
+  const double diff = test::MaxAbsDiff(AllLogits(ckpt_, tokens_, 2), expected_);
+  RecordProperty("max_abs_diff", std::to_string(diff));
+  std::cout << "max |logit - reference| = " << diff << "\n";
+  EXPECT_LE(diff, kLogitTolerance);
 }
 
 TEST_P(ForwardReference, TokenByTokenDecodeMatchesReference) {
-  EXPECT_LE(test::MaxAbsDiff(DecodeLogits(ckpt_, tokens_), expected_), kLogitTolerance);
+  const double diff = test::MaxAbsDiff(DecodeLogits(ckpt_, tokens_), expected_);
+  std::cout << "max |logit - reference| = " << diff << "\n";
+  EXPECT_LE(diff, kLogitTolerance);
 }
 
 TEST_P(ForwardReference, IdenticalAtAnyThreadCount) {
