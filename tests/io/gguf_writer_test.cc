@@ -180,6 +180,18 @@ TEST_F(GgufWriterTest, RefusesToOverwriteTheInput) {
   EXPECT_EQ(std::filesystem::file_size(copy), std::filesystem::file_size(kStoriesGguf));
 }
 
+TEST_F(GgufWriterTest, BadOptionsNameTheOutput) {
+  const Checkpoint in = LoadGgufCheckpoint(kStoriesGguf);
+  const std::string out = Path("dup.gguf");
+  try {
+    WriteGgufCheckpoint(in, *in.vocab, out, Options(QType::kF32, {{"general.name", "again"}}));
+    FAIL() << "duplicate key accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find(out), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(out));
+}
+
 TEST_F(GgufWriterTest, GeneralWriterAlignsAndChecksProducers) {
   GgufWriter w(64);
   const float values[3] = {1, 2, 3};

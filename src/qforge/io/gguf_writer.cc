@@ -238,7 +238,7 @@ void AddConverted(GgufWriter& w, const Checkpoint& ckpt, const TensorView& t, QT
   if (heads > 0 && (t.shape.size() != 2 || t.Rows() != heads * head_dim || head_dim % 2 != 0))
     Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' of shape {} is not {} heads of {} rows", ckpt.path, t.name,
          ShapeString(t.shape), heads, head_dim);
-  w.AddTensor(t.name, out_type, t.shape, [t, out_type, heads, head_dim](const GgufWriter::ByteSink& sink) {
+  auto produce = [t, out_type, heads, head_dim](const GgufWriter::ByteSink& sink) {
     const int64_t cols = t.Cols();
     std::vector<float> row(static_cast<size_t>(cols));
     std::vector<std::byte> converted(RowBytes(out_type, cols));
@@ -252,7 +252,12 @@ void AddConverted(GgufWriter& w, const Checkpoint& ckpt, const TensorView& t, QT
       Traits(out_type).quantize_row(row.data(), converted.data(), cols);
       sink(converted);
     }
-  });
+  };
+  try {
+    w.AddTensor(t.name, out_type, t.shape, std::move(produce));
+  } catch (const Error& e) {  // the writer's shape and name checks do not know the file
+    Fail(e.kind(), "{}: {}", ckpt.path, e.what());
+  }
 }
 
 }  // namespace
@@ -263,7 +268,13 @@ void WriteGgufCheckpoint(const Checkpoint& ckpt, const Vocab& vocab, const std::
   GgufWriter w;
   AddConfig(w, ckpt, opts);
   AddVocab(w, vocab);
-  for (const auto& [key, value] : opts.extra_kvs) w.Add(key, value);
+  for (const auto& [key, value] : opts.extra_kvs) {
+    try {
+      w.Add(key, value);
+    } catch (const Error& e) {
+      Fail(e.kind(), "{}: {}", out_path, e.what());
+    }
+  }
   for (const TensorView& t : ckpt.tensors) AddConverted(w, ckpt, t, t.shape.size() >= 2 ? opts.matrix_type : QType::kF32);
   w.Write(out_path);
 }
