@@ -2,12 +2,11 @@
 // tensor view it returns must lie inside the map, and whatever loads must survive a write + reload.
 // Built a second time with QFORGE_GGUF_SEED_WRITER, it writes the small seed files the fuzzer starts
 // from (the shared reference GGUFs are far larger than a useful fuzz input).
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdio>
 #include <string>
 
+#include "fuzz_input.h"
 #include "qforge/core/error.h"
 #include "qforge/io/gguf_checkpoint.h"
 #include "qforge/io/gguf_writer.h"
@@ -86,20 +85,13 @@ void WriteAndReload(const qforge::Checkpoint& ckpt, const std::string& out_path)
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string path = "/tmp/qforge-gguf-fuzz-" + std::to_string(::getpid()) + ".gguf";
-  if (std::FILE* f = std::fopen(path.c_str(), "wb")) {
-    std::fwrite(data, 1, size, f);
-    std::fclose(f);
-  }
+  const qforge::fuzz::InputFile input(data, size, ".gguf");
   try {
-    const qforge::Checkpoint ckpt = qforge::io::LoadGgufCheckpoint(path);
-    volatile uint8_t sink = 0;
-    for (const auto& t : ckpt.tensors)
-      if (t.nbytes > 0) sink = sink ^ uint8_t(t.data[0]) ^ uint8_t(t.data[t.nbytes - 1]);  // both ends in bounds
-    WriteAndReload(ckpt, path + ".out.gguf");
+    const qforge::Checkpoint ckpt = qforge::io::LoadGgufCheckpoint(input.path());
+    qforge::fuzz::TouchViews(ckpt.tensors);
+    WriteAndReload(ckpt, input.path() + ".out.gguf");
   } catch (const qforge::Error&) {
   }
-  std::remove(path.c_str());
   return 0;
 }
 
