@@ -9,6 +9,7 @@
 #include <string>
 
 #include "qforge/core/checkpoint.h"
+#include "qforge/core/progress.h"
 #include "qforge/tokenizer/tokenizer.h"
 
 namespace qforge::cli {
@@ -34,6 +35,12 @@ struct LoadedModel {
 // a missing tokenizer (with a hint to pass --tokenizer).
 LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer = true);
 std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt, const std::string& override_path);
+
+// An informational line on stderr (timings, choices made); silenced by --quiet like progress.
+template <typename... Args>
+void Note(fmt::format_string<Args...> format, Args&&... args) {
+  if (Progress::Enabled()) fmt::print(stderr, "{}\n", fmt::format(format, std::forward<Args>(args)...));
+}
 
 std::string HumanBytes(uint64_t bytes);   // "1.06 MB"
 std::string HumanCount(int64_t count);    // "260.1K"

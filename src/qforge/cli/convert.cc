@@ -25,7 +25,7 @@ void Run(const ConvertFlags& flags) {
   options.extra_kvs = {{"qforge.version", QFORGE_VERSION},
                        {"qforge.source", std::filesystem::path(m.checkpoint.path).filename().string()}};
   io::WriteGgufCheckpoint(m.checkpoint, m.tokenizer->ToVocab(), flags.output, options);
-  fmt::print(stderr, "convert: wrote {} ({}, {})\n", flags.output, Traits(*type).name,
+  Note("convert: wrote {} ({}, {})", flags.output, Traits(*type).name,
              HumanBytes(std::filesystem::file_size(flags.output)));
 }
 

@@ -64,7 +64,7 @@ void Run(const GenerateFlags& flags) {
     return;
   }
   fmt::print("\n");
-  fmt::print(stderr, "generate: {} prompt tokens ({:.0f} tokens/s), {} new tokens ({:.0f} tokens/s){}\n", prompt.size(),
+  Note("generate: {} prompt tokens ({:.0f} tokens/s), {} new tokens ({:.0f} tokens/s){}", prompt.size(),
              prefill_tps, result.tokens.size(), decode_tps, result.hit_eos ? ", stopped at EOS" : "");
 }
 

@@ -26,7 +26,7 @@ void Run(const PerplexityFlags& flags) {
   ThreadPool pool(flags.model.threads);
   const int ctx = std::min(flags.ctx, m.checkpoint.config.max_seq_len);
   if (ctx != flags.ctx)
-    fmt::print(stderr, "perplexity: context {} exceeds the model's {}; using {}\n", flags.ctx, ctx, ctx);
+    fmt::print(stderr, "perplexity: warning: context {} exceeds the model's {}; using {}\n", flags.ctx, ctx, ctx);
   model::LlamaModel llama(m.checkpoint, pool, ctx);
   const std::string text = io::ReadTextFile(flags.text);
   const auto t0 = std::chrono::steady_clock::now();
@@ -37,7 +37,7 @@ void Run(const PerplexityFlags& flags) {
   options.n_chunks = flags.chunks;
   options.bos_id = m.tokenizer->bos_id();
   const int chunks = std::min<int>(flags.chunks < 0 ? INT32_MAX : flags.chunks, int(tokens.size() / size_t(ctx)));
-  fmt::print(stderr, "perplexity: {} tokens in {:.0f} ms; {} chunks of {} tokens, {} threads\n", tokens.size(),
+  Note("perplexity: {} tokens in {:.0f} ms; {} chunks of {} tokens, {} threads", tokens.size(),
              tokenize_ms, chunks, ctx, pool.size());
   Progress progress("perplexity", chunks, "chunks");
   const auto result = eval::Perplexity(llama, tokens, options, [&](int c, const eval::PerplexityResult& r) {
@@ -60,7 +60,7 @@ void Run(const PerplexityFlags& flags) {
     return;
   }
   fmt::print("\n");
-  fmt::print(stderr, "perplexity: {:.2f} s, {:.0f} tokens/s\n", result.seconds, tps);
+  Note("perplexity: {:.2f} s, {:.0f} tokens/s", result.seconds, tps);
   fmt::print("Final estimate: PPL = {:.6f} +/- {:.5f}\n", result.ppl, result.ppl_uncertainty);
 }
 

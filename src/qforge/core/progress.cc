@@ -12,6 +12,7 @@ bool g_enabled = true;
 }
 
 void Progress::SetEnabled(bool enabled) { g_enabled = enabled; }
+bool Progress::Enabled() { return g_enabled; }
 
 Progress::Progress(std::string label, int64_t total, std::string unit)
     : label_(std::move(label)), unit_(std::move(unit)), total_(total), tty_(isatty(STDERR_FILENO) != 0),

@@ -15,6 +15,7 @@ class Progress {
   void Update(int64_t done);  // throttled; cheap to call often
   void Finish();
   static void SetEnabled(bool enabled);  // --quiet
+  static bool Enabled();
 
  private:
   void Print(bool final);
