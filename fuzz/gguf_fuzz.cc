@@ -1,7 +1,7 @@
 // libFuzzer target: arbitrary bytes as a GGUF file. Only qforge::Error may escape the loader; every
 // tensor view it returns must lie inside the map, and whatever loads must survive a write + reload.
-// Built a second time with QFORGE_GGUF_SEED_WRITER, it writes the small seed files the fuzzer starts
-// from (the shared reference GGUFs are far larger than a useful fuzz input).
+// Built a second time with QFORGE_GGUF_SEED_WRITER, it writes the small seed files the fuzzer
+// starts from (the shared reference GGUFs are far larger than a useful fuzz input).
 #include <cstdint>
 #include <cstdio>
 #include <string>
@@ -50,7 +50,8 @@ void WriteSeed(const std::string& path, bool gpt2) {
   w.AddTensor("token_embd.weight", qforge::QType::kF32, {4, 8}, bytes.first(128));
   w.AddTensor("output_norm.weight", qforge::QType::kF32, {8}, bytes.first(32));
   const char* matrices[] = {"attn_q", "attn_output", "ffn_gate", "ffn_down", "ffn_up"};
-  for (const char* m : matrices) w.AddTensor(qforge::LayerTensorName(0, m), qforge::QType::kF32, {8, 8}, bytes);
+  for (const char* m : matrices)
+    w.AddTensor(qforge::LayerTensorName(0, m), qforge::QType::kF32, {8, 8}, bytes);
   w.AddTensor(qforge::LayerTensorName(0, "attn_k"), qforge::QType::kF16, {4, 8}, bytes.first(64));
   w.AddTensor(qforge::LayerTensorName(0, "attn_v"), qforge::QType::kBF16, {4, 8}, bytes.first(64));
   w.AddTensor(qforge::LayerTensorName(0, "attn_norm"), qforge::QType::kF32, {8}, bytes.first(32));

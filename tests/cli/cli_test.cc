@@ -2,12 +2,12 @@
 // line naming the file, and the main verbs print what the README promises.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 
 #include <array>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
-#include <sys/wait.h>
 
 #include "support/paths.h"
 
@@ -35,7 +35,8 @@ CommandResult Qforge(const std::string& args) {
 }
 
 std::string TempPath(const std::string& name) {
-  return (fs::temp_directory_path() / ("qforge-cli-" + std::to_string(::getpid()) + "-" + name)).string();
+  return (fs::temp_directory_path() / ("qforge-cli-" + std::to_string(::getpid()) + "-" + name))
+      .string();
 }
 
 TEST(Cli, EveryVerbHasHelp) {
@@ -79,8 +80,9 @@ TEST(Cli, InspectDefaultModel) {
 }
 
 TEST(Cli, PerplexityPrintsLlamaCppStyleFinalEstimate) {
-  const CommandResult r = Qforge("ppl " + test::Shared("models/stories260K/stories260K.bin") + " --text " +
-                       test::Shared("data/tinystories/tinystories_valid_head.txt") + " --ctx 128 --chunks 40 -t 2");
+  const CommandResult r = Qforge(
+      "ppl " + test::Shared("models/stories260K/stories260K.bin") + " --text " +
+      test::Shared("data/tinystories/tinystories_valid_head.txt") + " --ctx 128 --chunks 40 -t 2");
   EXPECT_EQ(r.code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("[1]3.5357,"));
   EXPECT_THAT(r.out, HasSubstr("Final estimate: PPL = 3.7546"));  // reference 3.754643
@@ -93,7 +95,9 @@ TEST(Cli, GreedyGenerationIsReproducible) {
   const CommandResult s1 = Qforge("generate --json --temp 0.8 --seed 7 -n 30 -t 1");
   const CommandResult s2 = Qforge("generate --json --temp 0.8 --seed 7 -n 30 -t 2");
   ASSERT_EQ(s1.code, 0) << s1.out;
-  const auto tokens = [](const std::string& out) { return out.substr(out.find("\"tokens\""), out.find("\"text\"") - out.find("\"tokens\"")); };
+  const auto tokens = [](const std::string& out) {
+    return out.substr(out.find("\"tokens\""), out.find("\"text\"") - out.find("\"tokens\""));
+  };
   EXPECT_EQ(tokens(s1.out), tokens(s2.out));
 }
 

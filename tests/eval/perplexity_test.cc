@@ -1,8 +1,9 @@
 // Perplexity and greedy generation against values an independent float64 PyTorch pass produced
 // (../shared/reference/*/ppl*.json, greedy.json), which llama.cpp's llama-perplexity also prints.
+#include "qforge/eval/perplexity.h"
+
 #include <gtest/gtest.h>
 
-#include "qforge/eval/perplexity.h"
 #include "qforge/io/hf_checkpoint.h"
 #include "qforge/io/llama2c_checkpoint.h"
 #include "qforge/io/mapped_file.h"
@@ -48,28 +49,33 @@ TEST_P(PerplexityReference, MatchesReference) {
     const auto running = ref["running_ppl_per_chunk"].get<std::vector<double>>();
     ASSERT_EQ(result.running_ppl.size(), running.size());
     for (size_t i = 0; i < running.size(); ++i)
-      EXPECT_NEAR(result.running_ppl[i], running[i], running[i] * kPplRelTolerance) << "chunk " << i;
+      EXPECT_NEAR(result.running_ppl[i], running[i], running[i] * kPplRelTolerance)
+          << "chunk " << i;
   }
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Models, PerplexityReference,
     ::testing::Values(PplCase{"stories260K_ctx128", "models/stories260K/stories260K.bin",
-                              "data/tinystories/tinystories_valid_head.txt", "reference/stories260K/ppl.json"},
+                              "data/tinystories/tinystories_valid_head.txt",
+                              "reference/stories260K/ppl.json"},
                       PplCase{"stories260K_ctx256", "models/stories260K/stories260K.bin",
-                              "data/tinystories/tinystories_valid_head.txt", "reference/stories260K/ppl_ctx256.json"},
+                              "data/tinystories/tinystories_valid_head.txt",
+                              "reference/stories260K/ppl_ctx256.json"},
                       PplCase{"testbed_hf", "models/testbed/hf", "models/testbed/heldout.txt",
                               "reference/testbed/ppl.json"}),
     [](const auto& info) { return std::string(info.param.name); });
 
 TEST(GreedyReference, ContinuationsAreTokenIdentical) {
   const auto ref = test::ReadJson(test::Shared("reference/stories260K/greedy.json"));
-  const Checkpoint ckpt = io::LoadLlama2cCheckpoint(test::Shared("models/stories260K/stories260K.bin"));
+  const Checkpoint ckpt =
+      io::LoadLlama2cCheckpoint(test::Shared("models/stories260K/stories260K.bin"));
   tokenizer::SentencePieceTokenizer tok(test::Shared("models/stories260K/tok512.model"));
   ThreadPool pool(2);
   model::LlamaModel m(ckpt, pool);
   for (const auto& c : ref["cases"]) {
-    const std::vector<int> expected = c["tokens"].get<std::vector<int>>();  // BOS + prompt + continuation
+    const std::vector<int> expected =
+        c["tokens"].get<std::vector<int>>();  // BOS + prompt + continuation
     const std::vector<int> prompt = tok.Encode(c["prompt"].get<std::string>(), true);
     ASSERT_LE(prompt.size(), expected.size());
     ASSERT_TRUE(std::equal(prompt.begin(), prompt.end(), expected.begin())) << c["prompt"];

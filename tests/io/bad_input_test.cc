@@ -52,7 +52,8 @@ class BadInput : public ::testing::Test {
 
 TEST_F(BadInput, Llama2cTruncatedAnywhere) {
   const auto good = Bytes(test::Shared("models/stories260K/stories260K.bin"));
-  for (size_t len : {size_t(0), size_t(3), size_t(27), size_t(28), size_t(1000), good.size() / 2, good.size() - 1}) {
+  for (size_t len : {size_t(0), size_t(3), size_t(27), size_t(28), size_t(1000), good.size() / 2,
+                     good.size() - 1}) {
     const std::string path = Write("t.bin", {good.begin(), good.begin() + std::ptrdiff_t(len)});
     ExpectError(LoadLlama2cCheckpoint, path);
   }
@@ -61,7 +62,8 @@ TEST_F(BadInput, Llama2cTruncatedAnywhere) {
 TEST_F(BadInput, Llama2cAbsurdHeader) {
   auto bytes = Bytes(test::Shared("models/stories260K/stories260K.bin"));
   const int32_t huge = 1 << 30, zero = 0, three = 3;
-  for (auto [field, value] : std::vector<std::pair<int, int32_t>>{{0, huge}, {2, zero}, {3, three}, {5, huge}}) {
+  for (auto [field, value] :
+       std::vector<std::pair<int, int32_t>>{{0, huge}, {2, zero}, {3, three}, {5, huge}}) {
     auto copy = bytes;
     std::memcpy(copy.data() + 4 * field, &value, 4);
     ExpectError(LoadLlama2cCheckpoint, Write("h.bin", copy));
@@ -72,7 +74,9 @@ TEST_F(BadInput, Llama2cAbsurdHeader) {
   ExpectError(LoadLlama2cCheckpoint, Write("s.bin", bytes), "implies");
 }
 
-TEST_F(BadInput, MissingFile) { ExpectError(LoadLlama2cCheckpoint, (dir_ / "absent.bin").string(), "cannot open"); }
+TEST_F(BadInput, MissingFile) {
+  ExpectError(LoadLlama2cCheckpoint, (dir_ / "absent.bin").string(), "cannot open");
+}
 
 std::vector<char> Safetensors(const std::string& header, size_t data_bytes) {
   std::vector<char> out(8);
@@ -89,13 +93,15 @@ TEST_F(BadInput, SafetensorsLies) {
       {R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[0,8]}})", "needs 16 bytes"},
       {R"({"a":{"dtype":"F32","shape":[4],"data_offsets":[8,0]}})", "outside"},
       {R"({"a":{"dtype":"F32","shape":[-4],"data_offsets":[0,16]}})", "dimension"},
-      {R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})", "more elements"},
+      {R"({"a":{"dtype":"F32","shape":[4294967296,4294967296],"data_offsets":[0,16]}})",
+       "more elements"},
       {R"({"a":{"dtype":"Q9","shape":[4],"data_offsets":[0,16]}})", "dtype"},
       {R"({"a":{"shape":[4]}})", "lacks"},
       {R"({"a":)", "JSON"},
       {R"([1,2])", "object"},
   };
-  for (const auto& [header, what] : cases) ExpectError(ReadSafetensors, Write("x.safetensors", Safetensors(header, 32)), what);
+  for (const auto& [header, what] : cases)
+    ExpectError(ReadSafetensors, Write("x.safetensors", Safetensors(header, 32)), what);
   // Header length larger than the file, and absurd.
   auto bytes = Safetensors(R"({})", 0);
   uint64_t n = 1000;

@@ -1,4 +1,5 @@
-// GGUF hardening: truncated, patched and hostile files give a one-line qforge::Error naming the file.
+// GGUF hardening: truncated, patched and hostile files give a one-line qforge::Error naming the
+// file.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -15,7 +16,8 @@
 namespace qforge::io {
 namespace {
 
-const std::string kStoriesGguf = test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf");
+const std::string kStoriesGguf =
+    test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf");
 
 std::vector<std::byte> ReadAll(const std::string& path) {
   auto map = MappedFile::Open(path);
@@ -41,7 +43,8 @@ class GgufCorruptTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("qforge_gguf_{}_{}", ::getpid(), ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           fmt::format("qforge_gguf_{}_{}", ::getpid(),
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
     good_ = WriteSmall(Path("good.gguf"), 2);
   }
@@ -86,7 +89,8 @@ class GgufCorruptTest : public ::testing::Test {
     std::vector<std::byte> bytes = good_;
     std::memcpy(bytes.data() + offset, &value, sizeof(T));
     const std::string path = Path("patched.gguf");
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(bytes.size()));
     ExpectError([&] { LoadGgufCheckpoint(path); }, path, kind, needle);
   }
 
@@ -113,17 +117,23 @@ TEST_F(GgufCorruptTest, HeaderFields) {
 
 TEST_F(GgufCorruptTest, MetadataValues) {
   // The string value of general.architecture: key, u32 type, then its u64 length.
-  ExpectPatchFails<uint64_t>(After("general.architecture") + 4, uint64_t{1} << 40, ErrorKind::kInvalidInput,
-                             "general.architecture");
-  ExpectPatchFails<uint32_t>(After("general.architecture"), 77, ErrorKind::kInvalidInput, "unknown value type 77");
+  ExpectPatchFails<uint64_t>(After("general.architecture") + 4, uint64_t{1} << 40,
+                             ErrorKind::kInvalidInput, "general.architecture");
+  ExpectPatchFails<uint32_t>(After("general.architecture"), 77, ErrorKind::kInvalidInput,
+                             "unknown value type 77");
   // test.nested: u32 type (array), u32 element type, u64 count.
-  ExpectPatchFails<uint64_t>(After("test.nested") + 8, uint64_t{1} << 40, ErrorKind::kInvalidInput, "cannot fit");
-  ExpectPatchFails<uint64_t>(After("test.nested") + 8, uint64_t{1} << 61, ErrorKind::kInvalidInput, "cannot fit");
-  ExpectPatchFails<uint32_t>(After("general.alignment") + 4, 0, ErrorKind::kInvalidInput, "power of two");
-  ExpectPatchFails<uint32_t>(After("general.alignment") + 4, 3, ErrorKind::kInvalidInput, "power of two");
-  ExpectPatchFails<uint32_t>(After("general.alignment"), uint32_t(GgufType::kF32), ErrorKind::kInvalidInput,
-                             "general.alignment");
-  ExpectPatchFails<uint32_t>(After("llama.block_count") + 4, 0, ErrorKind::kInvalidInput, "llama.block_count");
+  ExpectPatchFails<uint64_t>(After("test.nested") + 8, uint64_t{1} << 40, ErrorKind::kInvalidInput,
+                             "cannot fit");
+  ExpectPatchFails<uint64_t>(After("test.nested") + 8, uint64_t{1} << 61, ErrorKind::kInvalidInput,
+                             "cannot fit");
+  ExpectPatchFails<uint32_t>(After("general.alignment") + 4, 0, ErrorKind::kInvalidInput,
+                             "power of two");
+  ExpectPatchFails<uint32_t>(After("general.alignment") + 4, 3, ErrorKind::kInvalidInput,
+                             "power of two");
+  ExpectPatchFails<uint32_t>(After("general.alignment"), uint32_t(GgufType::kF32),
+                             ErrorKind::kInvalidInput, "general.alignment");
+  ExpectPatchFails<uint32_t>(After("llama.block_count") + 4, 0, ErrorKind::kInvalidInput,
+                             "llama.block_count");
 }
 
 TEST_F(GgufCorruptTest, DeeplyNestedArrays) {
@@ -138,17 +148,21 @@ TEST_F(GgufCorruptTest, TensorInfos) {
   ExpectPatchFails<uint32_t>(embd, 5, ErrorKind::kInvalidInput, "5 dimensions");
   ExpectPatchFails<uint32_t>(embd, 0, ErrorKind::kInvalidInput, "0 dimensions");
   ExpectPatchFails<uint64_t>(embd + 4, 0, ErrorKind::kInvalidInput, "token_embd.weight");
-  ExpectPatchFails<uint64_t>(embd + 4, uint64_t{1} << 63, ErrorKind::kInvalidInput, "token_embd.weight");
+  ExpectPatchFails<uint64_t>(embd + 4, uint64_t{1} << 63, ErrorKind::kInvalidInput,
+                             "token_embd.weight");
   std::vector<std::byte> saved = good_;
   const uint64_t big = uint64_t{1} << 40;
   std::memcpy(good_.data() + embd + 4, &big, 8);
   ExpectPatchFails<uint64_t>(embd + 12, big, ErrorKind::kInvalidInput, "overflow");
   good_ = saved;
-  ExpectPatchFails<uint32_t>(embd + 20, 99, ErrorKind::kUnsupported, "token_embd.weight' has ggml type 99");
-  ExpectPatchFails<uint32_t>(embd + 20, 0xffffffff, ErrorKind::kUnsupported, "ggml type 4294967295");
+  ExpectPatchFails<uint32_t>(embd + 20, 99, ErrorKind::kUnsupported,
+                             "token_embd.weight' has ggml type 99");
+  ExpectPatchFails<uint32_t>(embd + 20, 0xffffffff, ErrorKind::kUnsupported,
+                             "ggml type 4294967295");
   // output_norm.weight: u32 n_dims, u64 ne[0], u32 type, u64 offset.
   const size_t norm = After("output_norm.weight");
-  ExpectPatchFails<uint64_t>(norm + 16, uint64_t{1} << 20, ErrorKind::kInvalidInput, "past the end");
+  ExpectPatchFails<uint64_t>(norm + 16, uint64_t{1} << 20, ErrorKind::kInvalidInput,
+                             "past the end");
   ExpectPatchFails<uint64_t>(norm + 16, ~uint64_t{31}, ErrorKind::kInvalidInput, "past the end");
   ExpectPatchFails<uint64_t>(norm + 16, 132, ErrorKind::kInvalidInput, "alignment");
   // The last tensor one float longer than the file.
@@ -177,18 +191,22 @@ TEST(GgufTruncated, EveryPrefixFails) {
   lengths.push_back(bytes.size() - 1);
   for (size_t n : lengths) {
     SCOPED_TRACE(n);
-    ExpectError([&] { GgufFile::Parse(std::span(bytes).first(n), path); }, path, ErrorKind::kInvalidInput);
+    ExpectError([&] { GgufFile::Parse(std::span(bytes).first(n), path); }, path,
+                ErrorKind::kInvalidInput);
   }
   EXPECT_NO_THROW(GgufFile::Parse(bytes, path));
 }
 
 TEST(GgufTruncated, TruncatedFilesFailThroughTheLoader) {
   const std::vector<std::byte> bytes = ReadAll(kStoriesGguf);
-  const auto dir = std::filesystem::temp_directory_path() / fmt::format("qforge_gguf_trunc_{}", ::getpid());
+  const auto dir =
+      std::filesystem::temp_directory_path() / fmt::format("qforge_gguf_trunc_{}", ::getpid());
   std::filesystem::create_directories(dir);
-  for (size_t n : {size_t{0}, size_t{3}, size_t{23}, size_t{500}, size_t{14000}, bytes.size() / 2, bytes.size() - 1}) {
+  for (size_t n : {size_t{0}, size_t{3}, size_t{23}, size_t{500}, size_t{14000}, bytes.size() / 2,
+                   bytes.size() - 1}) {
     const std::string path = (dir / fmt::format("t{}.gguf", n)).string();
-    std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(n));
+    std::ofstream(path, std::ios::binary)
+        .write(reinterpret_cast<const char*>(bytes.data()), std::streamsize(n));
     ExpectError([&] { LoadGgufCheckpoint(path); }, path, ErrorKind::kInvalidInput);
   }
   std::filesystem::remove_all(dir);

@@ -14,7 +14,8 @@
 namespace qforge::io {
 namespace {
 
-const std::string kStoriesGguf = test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf");
+const std::string kStoriesGguf =
+    test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf");
 const std::string kTestbedGguf = test::Shared("reference/testbed/llamacpp/F32.gguf");
 
 // The [vocab, dim] f32 embedding that follows llama2.c's 7 x int32 header.
@@ -72,7 +73,8 @@ TEST(GgufReader, Stories260KEmbeddingMatchesLlama2c) {
   const TensorView& emb = ckpt.Get(kTokenEmbeddingName);
   EXPECT_EQ(emb.shape, (std::vector<int64_t>{512, 64}));
   EXPECT_EQ(emb.type, QType::kF32);
-  EXPECT_TRUE(SameBytes(emb, Llama2cEmbedding(test::Shared("models/stories260K/stories260K.bin"), 512, 64)));
+  EXPECT_TRUE(SameBytes(
+      emb, Llama2cEmbedding(test::Shared("models/stories260K/stories260K.bin"), 512, 64)));
   EXPECT_EQ(ckpt.Get("blk.0.attn_k.weight").shape, (std::vector<int64_t>{32, 64}));
   EXPECT_EQ(ckpt.Get("blk.4.ffn_down.weight").shape, (std::vector<int64_t>{64, 172}));
   EXPECT_EQ(ckpt.Get("output_norm.weight").shape, (std::vector<int64_t>{64}));
@@ -106,7 +108,8 @@ TEST(GgufReader, TypedGettersWidenAndNameFileAndKey) {
   EXPECT_EQ(f.GetU32("llama.block_count"), 5u);
   EXPECT_EQ(f.GetU64("llama.block_count"), 5u);  // u32 -> u64 widens
   EXPECT_EQ(f.GetI64("tokenizer.ggml.padding_token_id"), 4294967295);
-  EXPECT_EQ(f.GetF64("llama.attention.layer_norm_rms_epsilon"), double(1e-5f));  // f32 -> f64 widens
+  EXPECT_EQ(f.GetF64("llama.attention.layer_norm_rms_epsilon"),
+            double(1e-5f));  // f32 -> f64 widens
   EXPECT_EQ(f.GetStringArray("tokenizer.ggml.tokens").size(), 512u);
   try {
     f.GetU32("general.architecture");

@@ -1,4 +1,7 @@
-// GGUF writing: round trips through the reader, F16/BF16 conversion, the rotate-half q/k permutation.
+// GGUF writing: round trips through the reader, F16/BF16 conversion, the rotate-half q/k
+// permutation.
+#include "qforge/io/gguf_writer.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,21 +11,22 @@
 #include "qforge/core/error.h"
 #include "qforge/core/half.h"
 #include "qforge/io/gguf_checkpoint.h"
-#include "qforge/io/gguf_writer.h"
 #include "qforge/io/mapped_file.h"
 #include "support/paths.h"
 
 namespace qforge::io {
 namespace {
 
-const std::string kStoriesGguf = test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf");
+const std::string kStoriesGguf =
+    test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf");
 
 // A fresh directory per test, removed at the end.
 class GgufWriterTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("qforge_gguf_{}_{}", ::getpid(), ::testing::UnitTest::GetInstance()->current_test_info()->name());
+           fmt::format("qforge_gguf_{}_{}", ::getpid(),
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::create_directories(dir_);
   }
   void TearDown() override { std::filesystem::remove_all(dir_); }
@@ -86,7 +90,8 @@ TEST_F(GgufWriterTest, F32RoundTripIsIdentical) {
 }
 
 // Every 2-D weight element equals the scalar conversion; 1-D tensors stay F32, bit for bit.
-void CheckConverted(const Checkpoint& in, const Checkpoint& out, QType type, uint16_t (*convert)(float)) {
+void CheckConverted(const Checkpoint& in, const Checkpoint& out, QType type,
+                    uint16_t (*convert)(float)) {
   ASSERT_EQ(in.tensors.size(), out.tensors.size());
   for (size_t i = 0; i < in.tensors.size(); ++i) {
     const TensorView &a = in.tensors[i], &b = out.tensors[i];
@@ -134,7 +139,8 @@ TEST_F(GgufWriterTest, RotateHalfQKRowsArePermutedToAdjacentPairs) {
     auto& d = data.emplace_back();
     for (int64_t r = 0; r < rows; ++r)
       for (int c = 0; c < 8; ++c) d.push_back(float(100 * r + c));
-    ckpt.tensors.push_back({name, QType::kF32, {rows, 8}, reinterpret_cast<const std::byte*>(d.data()), d.size() * 4});
+    ckpt.tensors.push_back(
+        {name, QType::kF32, {rows, 8}, reinterpret_cast<const std::byte*>(d.data()), d.size() * 4});
   };
   data.reserve(4);
   add("token_embd.weight", 4);
@@ -149,7 +155,8 @@ TEST_F(GgufWriterTest, RotateHalfQKRowsArePermutedToAdjacentPairs) {
   auto source_rows = [&](std::string_view name) {
     const TensorView& t = out.Get(name);
     std::vector<int> rows;
-    for (int64_t r = 0; r < t.Rows(); ++r) rows.push_back(int(reinterpret_cast<const float*>(t.Row(r))[0] / 100));
+    for (int64_t r = 0; r < t.Rows(); ++r)
+      rows.push_back(int(reinterpret_cast<const float*>(t.Row(r))[0] / 100));
     return rows;
   };
   // gguf[h*4 + 2i + half] = hf[h*4 + half*2 + i]
@@ -163,8 +170,8 @@ TEST_F(GgufWriterTest, RotateHalfQKRowsArePermutedToAdjacentPairs) {
 }
 
 TEST(GgufRope, UnpermuteMatchesLlamaCppFormula) {
-  // llama.cpp's permute(): w.reshape(n_head, 2, hd/2, ...).swapaxes(1, 2): GGUF row h*hd + 2i + half
-  // takes HF row h*hd + half*hd/2 + i.
+  // llama.cpp's permute(): w.reshape(n_head, 2, hd/2, ...).swapaxes(1, 2): GGUF row h*hd + 2i +
+  // half takes HF row h*hd + half*hd/2 + i.
   const int64_t hd = 8;
   for (int64_t h = 0; h < 3; ++h)
     for (int64_t i = 0; i < hd / 2; ++i)
@@ -214,7 +221,9 @@ TEST_F(GgufWriterTest, GeneralWriterAlignsAndChecksProducers) {
   EXPECT_THROW(bad.Add("general.alignment", uint32_t{8}), Error);
   EXPECT_THROW(bad.AddTensor("short", QType::kF32, {4}, std::as_bytes(std::span(values))), Error);
   EXPECT_THROW(bad.AddTensor("zero", QType::kF32, {0, 4}, std::as_bytes(std::span(values))), Error);
-  EXPECT_THROW(bad.AddTensor(std::string(64, 'x'), QType::kF32, {3}, std::as_bytes(std::span(values))), Error);
+  EXPECT_THROW(
+      bad.AddTensor(std::string(64, 'x'), QType::kF32, {3}, std::as_bytes(std::span(values))),
+      Error);
 }
 
 }  // namespace

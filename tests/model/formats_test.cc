@@ -27,8 +27,10 @@ std::vector<float> Logits(const Checkpoint& ckpt, const std::vector<int>& tokens
   return logits;
 }
 
-std::string WriteQforgeGguf(const Checkpoint& src, const std::string& name, QType type = QType::kF32) {
-  const std::string out = (fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".gguf")).string();
+std::string WriteQforgeGguf(const Checkpoint& src, const std::string& name,
+                            QType type = QType::kF32) {
+  const std::string out =
+      (fs::temp_directory_path() / (name + "-" + std::to_string(::getpid()) + ".gguf")).string();
   io::GgufWriteOptions options;
   options.matrix_type = type;
   Vocab vocab;  // a minimal vocabulary: the logits do not depend on it
@@ -46,10 +48,12 @@ TEST(Formats, TestbedSameLogitsFromLlama2cHfAndQforgeGguf) {
   const std::vector<int> tokens = ref["tokens"].get<std::vector<int>>();
   const Checkpoint llama2c = io::LoadCheckpoint(test::Shared("models/testbed/testbed.bin"));
   const Checkpoint hf = io::LoadCheckpoint(test::Shared("models/testbed/hf"));
-  const Checkpoint llamacpp = io::LoadCheckpoint(test::Shared("reference/testbed/llamacpp/F32.gguf"));
+  const Checkpoint llamacpp =
+      io::LoadCheckpoint(test::Shared("reference/testbed/llamacpp/F32.gguf"));
   const std::string from_hf = WriteQforgeGguf(hf, "testbed-from-hf");
   const Checkpoint qforge_gguf = io::LoadCheckpoint(from_hf);
-  EXPECT_EQ(qforge_gguf.config.rope_style, RopeStyle::kAdjacentPairs);  // q/k permuted back on write
+  EXPECT_EQ(qforge_gguf.config.rope_style,
+            RopeStyle::kAdjacentPairs);  // q/k permuted back on write
   const auto base = Logits(llama2c, tokens);
   EXPECT_LE(test::MaxAbsDiff(Logits(hf, tokens), base), kSameWeightsTolerance);
   EXPECT_LE(test::MaxAbsDiff(Logits(llamacpp, tokens), base), kSameWeightsTolerance);
@@ -61,7 +65,8 @@ TEST(Formats, Stories260KSameLogitsFromLlama2cAndBothGgufs) {
   const auto ref = test::ReadJson(test::Shared("reference/stories260K/logits.json"));
   const std::vector<int> tokens = ref["tokens"].get<std::vector<int>>();
   const Checkpoint llama2c = io::LoadCheckpoint(test::Shared("models/stories260K/stories260K.bin"));
-  const Checkpoint llamacpp = io::LoadCheckpoint(test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf"));
+  const Checkpoint llamacpp =
+      io::LoadCheckpoint(test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf"));
   const std::string path = WriteQforgeGguf(llama2c, "stories260K");
   const Checkpoint qforge_gguf = io::LoadCheckpoint(path);
   const auto base = Logits(llama2c, tokens);
@@ -79,7 +84,8 @@ TEST(Formats, HalfPrecisionGgufStaysCloseToReference) {
   const std::vector<float> expected = test::ReadF32(test::Shared("reference/testbed/logits.f32"));
   const Checkpoint src = io::LoadCheckpoint(test::Shared("models/testbed/testbed.bin"));
   for (auto [type, bound] : {std::pair{QType::kF16, 0.02}, std::pair{QType::kBF16, 0.16}}) {
-    const std::string path = WriteQforgeGguf(src, std::string("testbed-") + std::string(Traits(type).name), type);
+    const std::string path =
+        WriteQforgeGguf(src, std::string("testbed-") + std::string(Traits(type).name), type);
     const Checkpoint half = io::LoadCheckpoint(path);
     EXPECT_EQ(half.Get("blk.0.attn_q.weight").type, type);
     EXPECT_EQ(half.Get("blk.0.attn_norm.weight").type, QType::kF32);  // norms stay F32

@@ -31,7 +31,8 @@ std::vector<float> DecodeLogits(const Checkpoint& ckpt, const std::vector<int>& 
   model::KvCache cache = m.NewCache(int(tokens.size()));
   const size_t vocab = size_t(ckpt.config.vocab_size);
   std::vector<float> logits(tokens.size() * vocab);
-  for (size_t t = 0; t < tokens.size(); ++t) m.Forward({&tokens[t], 1}, int(t), cache, 0, &logits[t * vocab]);
+  for (size_t t = 0; t < tokens.size(); ++t)
+    m.Forward({&tokens[t], 1}, int(t), cache, 0, &logits[t * vocab]);
   return logits;
 }
 
@@ -72,12 +73,14 @@ TEST_P(ForwardReference, TokenByTokenDecodeMatchesReference) {
 
 TEST_P(ForwardReference, IdenticalAtAnyThreadCount) {
   const auto one = AllLogits(ckpt_, tokens_, 1);
-  for (int threads : {2, 3, 5}) EXPECT_EQ(AllLogits(ckpt_, tokens_, threads), one) << threads << " threads";
+  for (int threads : {2, 3, 5})
+    EXPECT_EQ(AllLogits(ckpt_, tokens_, threads), one) << threads << " threads";
 }
 
 INSTANTIATE_TEST_SUITE_P(
     Models, ForwardReference,
-    ::testing::Values(Case{"stories260K_llama2c", "models/stories260K/stories260K.bin", "reference/stories260K"},
+    ::testing::Values(Case{"stories260K_llama2c", "models/stories260K/stories260K.bin",
+                           "reference/stories260K"},
                       Case{"testbed_llama2c", "models/testbed/testbed.bin", "reference/testbed"},
                       Case{"testbed_safetensors", "models/testbed/hf", "reference/testbed"}),
     [](const auto& info) { return std::string(info.param.name); });

@@ -35,7 +35,8 @@ TEST(ShapeMismatch, MissingTensorIsNamed) {
 }
 
 TEST(ShapeMismatch, TokenOutOfRangeIsAnError) {
-  const Checkpoint ckpt = io::LoadLlama2cCheckpoint(test::Shared("models/stories260K/stories260K.bin"));
+  const Checkpoint ckpt =
+      io::LoadLlama2cCheckpoint(test::Shared("models/stories260K/stories260K.bin"));
   ThreadPool pool(1);
   model::LlamaModel m(ckpt, pool);
   auto cache = m.NewCache(8);

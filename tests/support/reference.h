@@ -31,7 +31,8 @@ inline std::vector<float> ReadF32(const std::string& path) {
 // Largest absolute difference between two equally long arrays.
 inline double MaxAbsDiff(const std::vector<float>& a, const std::vector<float>& b) {
   double m = 0;
-  for (size_t i = 0; i < a.size() && i < b.size(); ++i) m = std::max(m, std::abs(double(a[i]) - double(b[i])));
+  for (size_t i = 0; i < a.size() && i < b.size(); ++i)
+    m = std::max(m, std::abs(double(a[i]) - double(b[i])));
   return m;
 }
 

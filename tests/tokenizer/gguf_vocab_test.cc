@@ -27,12 +27,14 @@ void ExpectReferenceIds(const Tokenizer& tok, const std::string& label) {
   for (const auto& c : ref["cases"]) {
     const std::string text = c["text"].get<std::string>();
     EXPECT_EQ(tok.Encode(text, false), c["ids"].get<std::vector<int>>()) << label << ": " << text;
-    EXPECT_EQ(tok.Decode(tok.Encode(text, true)), oracle.Decode(oracle.Encode(text, true))) << label;
+    EXPECT_EQ(tok.Decode(tok.Encode(text, true)), oracle.Decode(oracle.Encode(text, true)))
+        << label;
   }
 }
 
 TEST(GgufVocab, LlamaCppWrittenGgufMatchesSentencePiece) {
-  const Checkpoint ckpt = io::LoadGgufCheckpoint(test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf"));
+  const Checkpoint ckpt =
+      io::LoadGgufCheckpoint(test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf"));
   ASSERT_TRUE(ckpt.vocab.has_value());
   const auto tok = TokenizerFromVocab(*ckpt.vocab);
   EXPECT_EQ(tok->bos_id(), 1);
@@ -41,9 +43,12 @@ TEST(GgufVocab, LlamaCppWrittenGgufMatchesSentencePiece) {
 }
 
 TEST(GgufVocab, QforgeWrittenGgufMatchesSentencePiece) {
-  const Checkpoint src = io::LoadLlama2cCheckpoint(test::Shared("models/stories260K/stories260K.bin"));
+  const Checkpoint src =
+      io::LoadLlama2cCheckpoint(test::Shared("models/stories260K/stories260K.bin"));
   SentencePieceTokenizer spm(test::Shared("models/stories260K/tok512.model"));
-  const std::string out = (fs::temp_directory_path() / ("qforge-vocab-" + std::to_string(::getpid()) + ".gguf")).string();
+  const std::string out =
+      (fs::temp_directory_path() / ("qforge-vocab-" + std::to_string(::getpid()) + ".gguf"))
+          .string();
   io::WriteGgufCheckpoint(src, spm.ToVocab(), out, io::GgufWriteOptions{});
   const Checkpoint written = io::LoadGgufCheckpoint(out);
   ASSERT_TRUE(written.vocab.has_value());

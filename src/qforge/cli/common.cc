@@ -14,12 +14,15 @@ namespace qforge::cli {
 namespace fs = std::filesystem;
 
 void AddModelFlags(CLI::App& verb, ModelFlags& flags, bool with_tokenizer) {
-  verb.add_option("model", flags.model,
-                  "Model: GGUF file, Hugging Face directory, or llama2.c .bin (default: bundled stories260K)");
+  verb.add_option(
+      "model", flags.model,
+      "Model: GGUF file, Hugging Face directory, or llama2.c .bin (default: bundled stories260K)");
   if (with_tokenizer)
     verb.add_option("--tokenizer", flags.tokenizer,
-                    "Tokenizer file (.model, tokenizer.json, tokenizer.bin); default: embedded or beside the model");
-  verb.add_option("-t,--threads", flags.threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
+                    "Tokenizer file (.model, tokenizer.json, tokenizer.bin); default: embedded or "
+                    "beside the model");
+  verb.add_option("-t,--threads", flags.threads, "Threads (default: all cores)")
+      ->check(CLI::NonNegativeNumber);
 }
 
 std::string DefaultModelPath() {
@@ -28,24 +31,28 @@ std::string DefaultModelPath() {
   std::error_code ec;
   const fs::path exe = fs::read_symlink("/proc/self/exe", ec);
   if (!ec)
-    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path(); dir = dir.parent_path())
+    for (fs::path dir = exe.parent_path(); !dir.empty() && dir != dir.root_path();
+         dir = dir.parent_path())
       candidates.push_back(dir / rel);
 #ifdef QFORGE_SOURCE_DIR
   candidates.push_back(fs::path(QFORGE_SOURCE_DIR) / rel);
 #endif
   for (const fs::path& c : candidates)
     if (fs::exists(c, ec)) return c.string();
-  Fail(ErrorKind::kInvalidInput, "no model given and the bundled {} was not found; name a model file", rel.string());
+  Fail(ErrorKind::kInvalidInput,
+       "no model given and the bundled {} was not found; name a model file", rel.string());
 }
 
-std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt, const std::string& override_path) {
+std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt,
+                                                       const std::string& override_path) {
   const int vocab = ckpt.config.vocab_size;
   if (!override_path.empty()) return tokenizer::LoadTokenizer(override_path, vocab);
   if (ckpt.vocab) return tokenizer::TokenizerFromVocab(*ckpt.vocab);
   const std::string beside = tokenizer::FindTokenizerBeside(ckpt.path, vocab);
   if (beside.empty())
     Fail(ErrorKind::kInvalidInput,
-         "{}: no tokenizer: the file embeds none and none was found beside it (tokenizer.model, tok{}.model, "
+         "{}: no tokenizer: the file embeds none and none was found beside it (tokenizer.model, "
+         "tok{}.model, "
          "tokenizer.json, tokenizer.bin); pass --tokenizer",
          ckpt.path, vocab);
   return tokenizer::LoadTokenizer(beside, vocab);

@@ -2,9 +2,9 @@
 // the tokenizer beside or inside it, the thread count.
 #pragma once
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <memory>
 #include <string>
 
@@ -34,16 +34,18 @@ struct LoadedModel {
 // Loads the checkpoint and its tokenizer; throws Error naming the file on any problem, including
 // a missing tokenizer (with a hint to pass --tokenizer).
 LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer = true);
-std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt, const std::string& override_path);
+std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt,
+                                                       const std::string& override_path);
 
 // An informational line on stderr (timings, choices made); silenced by --quiet like progress.
 template <typename... Args>
 void Note(fmt::format_string<Args...> format, Args&&... args) {
-  if (Progress::Enabled()) fmt::print(stderr, "{}\n", fmt::format(format, std::forward<Args>(args)...));
+  if (Progress::Enabled())
+    fmt::print(stderr, "{}\n", fmt::format(format, std::forward<Args>(args)...));
 }
 
-std::string HumanBytes(uint64_t bytes);   // "1.06 MB"
-std::string HumanCount(int64_t count);    // "260.1K"
+std::string HumanBytes(uint64_t bytes);  // "1.06 MB"
+std::string HumanCount(int64_t count);   // "260.1K"
 
 void RegisterInspect(CLI::App& app);
 void RegisterConvert(CLI::App& app);

@@ -1,12 +1,12 @@
 // qforge generate: continue a prompt, greedy or sampled, streaming the text to stdout.
-#include <nlohmann/json.hpp>
+#include "qforge/model/generate.h"
 
 #include <cstdio>
+#include <nlohmann/json.hpp>
 
 #include "qforge/cli/common.h"
 #include "qforge/core/error.h"
 #include "qforge/core/thread_pool.h"
-#include "qforge/model/generate.h"
 
 namespace qforge::cli {
 namespace {
@@ -51,37 +51,53 @@ void Run(const GenerateFlags& flags) {
     }
     return true;
   });
-  const double prefill_tps = result.prefill_seconds > 0 ? double(prompt.size()) / result.prefill_seconds : 0;
-  const double decode_tps = result.decode_seconds > 0 ? double(result.tokens.size()) / result.decode_seconds : 0;
+  const double prefill_tps =
+      result.prefill_seconds > 0 ? double(prompt.size()) / result.prefill_seconds : 0;
+  const double decode_tps =
+      result.decode_seconds > 0 ? double(result.tokens.size()) / result.decode_seconds : 0;
   if (flags.json) {
     std::vector<int> all(prompt.begin(), prompt.end());
     all.insert(all.end(), result.tokens.begin(), result.tokens.end());
-    nlohmann::json j = {{"prompt", flags.prompt},           {"prompt_tokens", prompt},
-                        {"tokens", result.tokens},          {"text", m.tokenizer->Decode(result.tokens)},
-                        {"stopped_at_eos", result.hit_eos}, {"prefill_tokens_per_s", prefill_tps},
-                        {"decode_tokens_per_s", decode_tps}};
+    nlohmann::json j = {
+        {"prompt", flags.prompt},           {"prompt_tokens", prompt},
+        {"tokens", result.tokens},          {"text", m.tokenizer->Decode(result.tokens)},
+        {"stopped_at_eos", result.hit_eos}, {"prefill_tokens_per_s", prefill_tps},
+        {"decode_tokens_per_s", decode_tps}};
     fmt::print("{}\n", j.dump(1));
     return;
   }
   fmt::print("\n");
-  Note("generate: {} prompt tokens ({:.0f} tokens/s), {} new tokens ({:.0f} tokens/s){}", prompt.size(),
-             prefill_tps, result.tokens.size(), decode_tps, result.hit_eos ? ", stopped at EOS" : "");
+  Note("generate: {} prompt tokens ({:.0f} tokens/s), {} new tokens ({:.0f} tokens/s){}",
+       prompt.size(), prefill_tps, result.tokens.size(), decode_tps,
+       result.hit_eos ? ", stopped at EOS" : "");
 }
 
 }  // namespace
 
 void RegisterGenerate(CLI::App& app) {
   auto flags = std::make_shared<GenerateFlags>();
-  CLI::App* verb = app.add_subcommand("generate", "Continue a prompt (greedy by default, or sampled)");
+  CLI::App* verb =
+      app.add_subcommand("generate", "Continue a prompt (greedy by default, or sampled)");
   AddModelFlags(*verb, flags->model);
   verb->add_option("-p,--prompt", flags->prompt, "Prompt text")->capture_default_str();
-  verb->add_option("-n,--max-tokens", flags->max_tokens, "New tokens at most")->capture_default_str()->check(CLI::PositiveNumber);
-  verb->add_option("--ctx", flags->ctx, "Context length (default: the model's)")->check(CLI::NonNegativeNumber);
-  verb->add_option("--temp", flags->sampler.temperature, "Temperature; 0 = greedy")->capture_default_str()->check(CLI::NonNegativeNumber);
-  verb->add_option("--top-k", flags->sampler.top_k, "Sample among the k most likely; 0 = all")->capture_default_str()->check(CLI::NonNegativeNumber);
-  verb->add_option("--top-p", flags->sampler.top_p, "Nucleus sampling mass")->capture_default_str()->check(CLI::Range(0.0, 1.0));
-  verb->add_option("--seed", flags->sampler.seed, "Random seed for sampling")->capture_default_str();
-  verb->add_flag("--json", flags->json, "Print JSON (tokens, text, speed) instead of streaming text");
+  verb->add_option("-n,--max-tokens", flags->max_tokens, "New tokens at most")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber);
+  verb->add_option("--ctx", flags->ctx, "Context length (default: the model's)")
+      ->check(CLI::NonNegativeNumber);
+  verb->add_option("--temp", flags->sampler.temperature, "Temperature; 0 = greedy")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  verb->add_option("--top-k", flags->sampler.top_k, "Sample among the k most likely; 0 = all")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  verb->add_option("--top-p", flags->sampler.top_p, "Nucleus sampling mass")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1.0));
+  verb->add_option("--seed", flags->sampler.seed, "Random seed for sampling")
+      ->capture_default_str();
+  verb->add_flag("--json", flags->json,
+                 "Print JSON (tokens, text, speed) instead of streaming text");
   verb->callback([flags] { Run(*flags); });
 }
 

@@ -1,7 +1,8 @@
 // qforge: the command-line entry point. Registers one verb per file and maps errors to exit codes:
 // 0 success, 1 a gate found a regression, 2 bad input (file, flag), 3 internal error.
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
 
 #include "qforge/cli/common.h"
 #include "qforge/core/error.h"

@@ -1,6 +1,6 @@
 // What a model reader produces: the architecture, the named weights and, when the file embeds one,
-// the vocabulary. Readers in io/ build it, the model/ layer binds it, the tokenizer/ layer reads the
-// vocabulary.
+// the vocabulary. Readers in io/ build it, the model/ layer binds it, the tokenizer/ layer reads
+// the vocabulary.
 //
 // Tensor names follow GGUF / llama.cpp ("token_embd.weight", "blk.3.attn_q.weight", ...), whatever
 // the source format; readers translate. Tensor data is borrowed from `storage` (memory maps or
@@ -27,11 +27,11 @@ enum class RopeStyle {
 
 struct ModelConfig {
   std::string architecture = "llama";
-  int dim = 0;          // hidden size
-  int hidden_dim = 0;   // feed-forward size
+  int dim = 0;         // hidden size
+  int hidden_dim = 0;  // feed-forward size
   int n_layers = 0;
   int n_heads = 0;
-  int n_kv_heads = 0;   // grouped-query attention when < n_heads
+  int n_kv_heads = 0;  // grouped-query attention when < n_heads
   int vocab_size = 0;
   int max_seq_len = 0;  // training context length
   float norm_eps = 1e-5f;
@@ -55,14 +55,15 @@ enum class TokenType : int32_t {
 };
 
 enum class VocabKind {
-  kSentencePiece,  // GGUF tokenizer.ggml.model "llama": pieces with scores, "▁" for space, <0xXX> bytes
+  kSentencePiece,  // GGUF tokenizer.ggml.model "llama": pieces with scores, "▁" for space, <0xXX>
+                   // bytes
   kGpt2Bpe,        // GGUF "gpt2": byte-level BPE with merges
 };
 
 struct Vocab {
   VocabKind kind = VocabKind::kSentencePiece;
   std::vector<std::string> tokens;
-  std::vector<float> scores;      // SentencePiece: merge priority (higher merges first)
+  std::vector<float> scores;  // SentencePiece: merge priority (higher merges first)
   std::vector<TokenType> types;
   std::vector<std::string> merges;  // BPE: "left right", highest priority first
   int bos_id = 1;
@@ -78,8 +79,8 @@ struct Checkpoint {
   std::string format;  // "gguf", "llama2.c", "safetensors"
   ModelConfig config;
   std::vector<TensorView> tensors;
-  std::optional<Vocab> vocab;                      // embedded vocabulary, if the file has one
-  std::map<std::string, std::string> metadata;     // printable key/values (inspect)
+  std::optional<Vocab> vocab;                        // embedded vocabulary, if the file has one
+  std::map<std::string, std::string> metadata;       // printable key/values (inspect)
   std::vector<std::shared_ptr<const void>> storage;  // owners of the tensor bytes
 
   const TensorView* Find(std::string_view name) const;
@@ -90,7 +91,8 @@ struct Checkpoint {
 };
 
 // GGUF tensor names of the Llama family.
-std::string LayerTensorName(int layer, std::string_view what);  // ("attn_q") -> "blk.0.attn_q.weight"
+std::string LayerTensorName(int layer,
+                            std::string_view what);  // ("attn_q") -> "blk.0.attn_q.weight"
 inline constexpr std::string_view kTokenEmbeddingName = "token_embd.weight";
 inline constexpr std::string_view kOutputNormName = "output_norm.weight";
 inline constexpr std::string_view kOutputName = "output.weight";

@@ -37,8 +37,7 @@ template <typename... Args>
 
 }  // namespace qforge
 
-#define QF_CHECK(cond) \
-  ((cond) ? (void)0 : ::qforge::CheckFailed(#cond, __FILE__, __LINE__))
+#define QF_CHECK(cond) ((cond) ? (void)0 : ::qforge::CheckFailed(#cond, __FILE__, __LINE__))
 #ifdef NDEBUG
 #define QF_DCHECK(cond) ((void)0)
 #else

@@ -26,13 +26,13 @@ inline uint16_t F32ToF16(float f) {
   const uint32_t x = std::bit_cast<uint32_t>(f);
   const uint16_t sign = uint16_t((x >> 16) & 0x8000);
   const uint32_t abs = x & 0x7fffffffu;
-  if (abs > 0x7f800000u) return sign | 0x7e00;            // NaN stays NaN (quiet)
-  if (abs >= 0x477ff000u) return sign | 0x7c00;           // rounds to >= 65520: Inf
-  if (abs < 0x38800000u) {                                // below the smallest normal half
+  if (abs > 0x7f800000u) return sign | 0x7e00;   // NaN stays NaN (quiet)
+  if (abs >= 0x477ff000u) return sign | 0x7c00;  // rounds to >= 65520: Inf
+  if (abs < 0x38800000u) {                       // below the smallest normal half
     // Subnormal half: round abs * 2^24 to an integer (ties to even) using float arithmetic,
     // which is exact here because the magnitude is < 2^-14.
     const float scaled = std::bit_cast<float>(abs) * 0x1p24f;
-    const float rounded = scaled + 0x1p23f - 0x1p23f;     // round-to-nearest-even in float
+    const float rounded = scaled + 0x1p23f - 0x1p23f;  // round-to-nearest-even in float
     return sign | uint16_t(rounded);
   }
   // Normal: rebias exponent, round the 13 dropped mantissa bits to nearest even.

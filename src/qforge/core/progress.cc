@@ -15,8 +15,12 @@ void Progress::SetEnabled(bool enabled) { g_enabled = enabled; }
 bool Progress::Enabled() { return g_enabled; }
 
 Progress::Progress(std::string label, int64_t total, std::string unit)
-    : label_(std::move(label)), unit_(std::move(unit)), total_(total), tty_(isatty(STDERR_FILENO) != 0),
-      start_(std::chrono::steady_clock::now()), last_print_(start_) {}
+    : label_(std::move(label)),
+      unit_(std::move(unit)),
+      total_(total),
+      tty_(isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()),
+      last_print_(start_) {}
 
 Progress::~Progress() { Finish(); }
 
@@ -45,7 +49,8 @@ void Progress::Finish() {
 }
 
 void Progress::Print(bool final) {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = elapsed > 0 ? double(done_) / elapsed : 0.0;
   std::string line = fmt::format("{}: {}/{}", label_, done_, total_);
   if (!unit_.empty() && rate > 0) line += fmt::format(" ({:.0f} {}/s)", rate, unit_);

@@ -1,8 +1,9 @@
-// A named, typed, read-only view of tensor data that lives elsewhere (usually a memory-mapped file).
+// A named, typed, read-only view of tensor data that lives elsewhere (usually a memory-mapped
+// file).
 //
 // Shapes are row-major with the outermost dimension first, as in PyTorch and safetensors: a linear
-// layer's weight is [out_features, in_features] and each of its rows is contiguous. (GGUF stores the
-// reverse order, ne[0] innermost; the GGUF reader and writer convert.)
+// layer's weight is [out_features, in_features] and each of its rows is contiguous. (GGUF stores
+// the reverse order, ne[0] innermost; the GGUF reader and writer convert.)
 #pragma once
 
 #include <cstddef>

@@ -29,7 +29,8 @@ class ThreadPool {
 
   // Calls fn(begin, end) on disjoint ranges covering [0, n); returns when all are done.
   // `min_per_thread` keeps tiny loops on fewer threads.
-  void ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t min_per_thread = 1);
+  void ParallelFor(int64_t n, const std::function<void(int64_t, int64_t)>& fn,
+                   int64_t min_per_thread = 1);
 
   static int DefaultThreads();
 

@@ -16,14 +16,16 @@ double TokenNll(std::span<const float> logits, int target) {
   return std::log(sum) + max - double(logits[size_t(target)]);
 }
 
-PerplexityResult Perplexity(model::LlamaModel& model, std::span<const int> tokens, const PerplexityOptions& options,
-                            const ChunkCallback& on_chunk) {
+PerplexityResult Perplexity(model::LlamaModel& model, std::span<const int> tokens,
+                            const PerplexityOptions& options, const ChunkCallback& on_chunk) {
   const int n_ctx = options.n_ctx;
   if (n_ctx < 4 || n_ctx > model.max_context())
-    Fail(ErrorKind::kInvalidInput, "context {} is outside 4..{} (the model's context)", n_ctx, model.max_context());
+    Fail(ErrorKind::kInvalidInput, "context {} is outside 4..{} (the model's context)", n_ctx,
+         model.max_context());
   if (tokens.size() < size_t(2) * size_t(n_ctx))
-    Fail(ErrorKind::kInvalidInput, "the text has {} tokens; perplexity at context {} needs at least {}", tokens.size(),
-         n_ctx, 2 * n_ctx);
+    Fail(ErrorKind::kInvalidInput,
+         "the text has {} tokens; perplexity at context {} needs at least {}", tokens.size(), n_ctx,
+         2 * n_ctx);
   const int available = int(tokens.size() / size_t(n_ctx));
   const int chunks = options.n_chunks < 0 ? available : std::min(options.n_chunks, available);
   const int first = n_ctx / 2;
@@ -40,7 +42,8 @@ PerplexityResult Perplexity(model::LlamaModel& model, std::span<const int> token
     chunk[0] = options.bos_id;
     model.Forward(chunk, 0, cache, first, logits.data());
     for (int j = first; j < n_ctx - 1; ++j) {
-      const double v = TokenNll({&logits[size_t(j - first) * size_t(vocab)], size_t(vocab)}, chunk[size_t(j + 1)]);
+      const double v = TokenNll({&logits[size_t(j - first) * size_t(vocab)], size_t(vocab)},
+                                chunk[size_t(j + 1)]);
       nll += v;
       nll2 += v * v;
       ++result.scored_tokens;
@@ -52,8 +55,10 @@ PerplexityResult Perplexity(model::LlamaModel& model, std::span<const int> token
     // llama.cpp: standard error of the mean NLL, propagated through exp.
     const double n = double(result.scored_tokens);
     const double variance = nll2 / n - result.mean_nll * result.mean_nll;
-    result.ppl_uncertainty = (variance > 0 && n > 1) ? std::sqrt(variance / (n - 1)) * result.ppl : 0.0;
-    result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    result.ppl_uncertainty =
+        (variance > 0 && n > 1) ? std::sqrt(variance / (n - 1)) * result.ppl : 0.0;
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (on_chunk) on_chunk(c, result);
   }
   return result;

@@ -1,7 +1,8 @@
 // Perplexity by llama.cpp's llama-perplexity protocol, so numbers compare with its output:
 // the whole text is tokenized once with BOS first; it is cut into chunks of n_ctx tokens; each
 // chunk's first token is replaced by BOS; only the second half of each chunk is scored (positions
-// n_ctx/2 .. n_ctx-2 predict the next token), so every scored token has at least n_ctx/2 of context.
+// n_ctx/2 .. n_ctx-2 predict the next token), so every scored token has at least n_ctx/2 of
+// context.
 #pragma once
 
 #include <functional>
@@ -32,8 +33,8 @@ struct PerplexityResult {
 using ChunkCallback = std::function<void(int, const PerplexityResult&)>;
 
 // Throws Error{kInvalidInput} when the text holds fewer than 2 * n_ctx tokens (llama.cpp's rule).
-PerplexityResult Perplexity(model::LlamaModel& model, std::span<const int> tokens, const PerplexityOptions& options,
-                            const ChunkCallback& on_chunk = {});
+PerplexityResult Perplexity(model::LlamaModel& model, std::span<const int> tokens,
+                            const PerplexityOptions& options, const ChunkCallback& on_chunk = {});
 
 // Negative log-likelihood of `target` under softmax(logits), in double.
 double TokenNll(std::span<const float> logits, int target);

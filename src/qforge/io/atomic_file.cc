@@ -15,7 +15,8 @@ namespace qforge::io {
 AtomicFile::AtomicFile(std::string path) : path_(std::move(path)) {
   temp_path_ = path_ + ".tmp-" + std::to_string(::getpid());
   file_ = std::fopen(temp_path_.c_str(), "wb");
-  if (file_ == nullptr) Fail(ErrorKind::kIo, "{}: cannot create: {}", temp_path_, std::strerror(errno));
+  if (file_ == nullptr)
+    Fail(ErrorKind::kIo, "{}: cannot create: {}", temp_path_, std::strerror(errno));
 }
 
 AtomicFile::~AtomicFile() {
@@ -25,7 +26,8 @@ AtomicFile::~AtomicFile() {
 
 void AtomicFile::Write(const void* data, size_t n) {
   if (n == 0) return;
-  if (std::fwrite(data, 1, n, file_) != n) Fail(ErrorKind::kIo, "{}: write failed: {}", temp_path_, std::strerror(errno));
+  if (std::fwrite(data, 1, n, file_) != n)
+    Fail(ErrorKind::kIo, "{}: write failed: {}", temp_path_, std::strerror(errno));
   written_ += n;
 }
 
@@ -49,8 +51,10 @@ void AtomicFile::Commit() {
 }
 
 void RefuseToOverwriteInput(const std::string& input, const std::string& output) {
-  struct stat a {}, b {};
-  if (::stat(input.c_str(), &a) == 0 && ::stat(output.c_str(), &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+  struct stat a {
+  }, b{};
+  if (::stat(input.c_str(), &a) == 0 && ::stat(output.c_str(), &b) == 0 && a.st_dev == b.st_dev &&
+      a.st_ino == b.st_ino)
     Fail(ErrorKind::kInvalidInput, "{}: refusing to overwrite the input file", output);
 }
 

@@ -19,7 +19,8 @@ namespace qforge::io {
 
 class ByteReader {
  public:
-  ByteReader(std::span<const std::byte> bytes, std::string file) : bytes_(bytes), file_(std::move(file)) {}
+  ByteReader(std::span<const std::byte> bytes, std::string file)
+      : bytes_(bytes), file_(std::move(file)) {}
 
   size_t offset() const { return offset_; }
   size_t remaining() const { return bytes_.size() - offset_; }
@@ -56,8 +57,9 @@ class ByteReader {
   // Throws unless n more bytes are available. Use before reserving n-driven containers.
   void Require(uint64_t n, std::string_view what) const {
     if (n > remaining())
-      Fail(ErrorKind::kInvalidInput, "{}: truncated or corrupt: {} needs {} bytes at offset {}, only {} left", file_,
-           what, n, offset_, remaining());
+      Fail(ErrorKind::kInvalidInput,
+           "{}: truncated or corrupt: {} needs {} bytes at offset {}, only {} left", file_, what, n,
+           offset_, remaining());
   }
 
  private:

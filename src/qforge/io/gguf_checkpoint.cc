@@ -16,7 +16,8 @@ constexpr int64_t kMaxDim = int64_t(1) << 24;
 
 int ReadIntField(const GgufFile& f, const std::string& key, int64_t max) {
   const int64_t v = f.GetI64(key);
-  if (v <= 0 || v > max) Fail(ErrorKind::kInvalidInput, "{}: {} = {} is out of range (1 to {})", f.path(), key, v, max);
+  if (v <= 0 || v > max)
+    Fail(ErrorKind::kInvalidInput, "{}: {} = {} is out of range (1 to {})", f.path(), key, v, max);
   return int(v);
 }
 
@@ -26,21 +27,24 @@ int64_t VocabRows(const GgufFile& f, const std::vector<TensorView>& tensors) {
   if (const GgufValue* tokens = f.Find("tokenizer.ggml.tokens"))
     return int64_t(tokens->ToArray(f.Where("tokenizer.ggml.tokens")).items.size());
   if (f.Has("llama.vocab_size")) return f.GetI64("llama.vocab_size");
-  Fail(ErrorKind::kInvalidInput, "{}: cannot tell the vocabulary size (no token_embd.weight, no tokens)", f.path());
+  Fail(ErrorKind::kInvalidInput,
+       "{}: cannot tell the vocabulary size (no token_embd.weight, no tokens)", f.path());
 }
 
 ModelConfig ReadConfig(const GgufFile& f, const std::vector<TensorView>& tensors) {
   const std::string arch = f.GetString("general.architecture");
   if (arch != "llama")
-    Fail(ErrorKind::kUnsupported, "{}: architecture '{}' is not supported (only 'llama')", f.path(), arch);
+    Fail(ErrorKind::kUnsupported, "{}: architecture '{}' is not supported (only 'llama')", f.path(),
+         arch);
   ModelConfig c;
   c.architecture = arch;
   c.dim = ReadIntField(f, "llama.embedding_length", kMaxDim);
   c.hidden_dim = ReadIntField(f, "llama.feed_forward_length", kMaxDim);
   c.n_layers = ReadIntField(f, "llama.block_count", kMaxDim);
   c.n_heads = ReadIntField(f, "llama.attention.head_count", kMaxDim);
-  c.n_kv_heads = f.Has("llama.attention.head_count_kv") ? ReadIntField(f, "llama.attention.head_count_kv", kMaxDim)
-                                                         : c.n_heads;
+  c.n_kv_heads = f.Has("llama.attention.head_count_kv")
+                     ? ReadIntField(f, "llama.attention.head_count_kv", kMaxDim)
+                     : c.n_heads;
   c.max_seq_len = ReadIntField(f, "llama.context_length", std::numeric_limits<int32_t>::max());
   c.norm_eps = f.GetF32("llama.attention.layer_norm_rms_epsilon");
   c.rope_theta = f.Has("llama.rope.freq_base") ? f.GetF32("llama.rope.freq_base") : 10000.0f;
@@ -50,7 +54,8 @@ ModelConfig ReadConfig(const GgufFile& f, const std::vector<TensorView>& tensors
     Fail(ErrorKind::kInvalidInput, "{}: vocabulary size {} is out of range", f.path(), vocab);
   c.vocab_size = int(vocab);
   if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim() % 2 != 0)
-    Fail(ErrorKind::kInvalidInput, "{}: inconsistent attention shape: dim {} with {} heads and {} kv heads", f.path(), c.dim,
+    Fail(ErrorKind::kInvalidInput,
+         "{}: inconsistent attention shape: dim {} with {} heads and {} kv heads", f.path(), c.dim,
          c.n_heads, c.n_kv_heads);
   c.tied_embeddings = true;
   for (const TensorView& t : tensors)
@@ -70,7 +75,8 @@ std::vector<TokenType> ReadTokenTypes(const GgufFile& f, size_t n_tokens) {
   if (!f.Has(key)) return std::vector<TokenType>(n_tokens, TokenType::kNormal);
   std::vector<TokenType> types;
   for (int32_t t : f.GetI32Array(key)) {
-    if (t < 0 || t > int32_t(TokenType::kByte)) Fail(ErrorKind::kInvalidInput, "{}: {} has invalid token type {}", f.path(), key, t);
+    if (t < 0 || t > int32_t(TokenType::kByte))
+      Fail(ErrorKind::kInvalidInput, "{}: {} has invalid token type {}", f.path(), key, t);
     types.push_back(TokenType(t));
   }
   return types;
@@ -92,18 +98,20 @@ std::optional<Vocab> ReadVocab(const GgufFile& f) {
   }
   v.tokens = f.GetStringArray("tokenizer.ggml.tokens");
   const size_t n = v.tokens.size();
-  v.scores = f.Has("tokenizer.ggml.scores") ? f.GetF32Array("tokenizer.ggml.scores") : std::vector<float>(n, 0.0f);
+  v.scores = f.Has("tokenizer.ggml.scores") ? f.GetF32Array("tokenizer.ggml.scores")
+                                            : std::vector<float>(n, 0.0f);
   v.types = ReadTokenTypes(f, n);
   if (v.scores.size() != n || v.types.size() != n)
-    Fail(ErrorKind::kInvalidInput, "{}: {} tokens but {} scores and {} token types", f.path(), n, v.scores.size(),
-         v.types.size());
+    Fail(ErrorKind::kInvalidInput, "{}: {} tokens but {} scores and {} token types", f.path(), n,
+         v.scores.size(), v.types.size());
   if (f.Has("tokenizer.ggml.merges")) v.merges = f.GetStringArray("tokenizer.ggml.merges");
   v.bos_id = ReadTokenId(f, "tokenizer.ggml.bos_token_id", n, v.bos_id);
   v.eos_id = ReadTokenId(f, "tokenizer.ggml.eos_token_id", n, v.eos_id);
   v.unk_id = ReadTokenId(f, "tokenizer.ggml.unknown_token_id", n, v.unk_id);
   v.pad_id = ReadTokenId(f, "tokenizer.ggml.padding_token_id", n, v.pad_id);
   if (f.Has("tokenizer.ggml.add_bos_token")) v.add_bos = f.GetBool("tokenizer.ggml.add_bos_token");
-  if (f.Has("tokenizer.ggml.add_space_prefix")) v.add_space_prefix = f.GetBool("tokenizer.ggml.add_space_prefix");
+  if (f.Has("tokenizer.ggml.add_space_prefix"))
+    v.add_space_prefix = f.GetBool("tokenizer.ggml.add_space_prefix");
   return v;
 }
 
@@ -115,7 +123,8 @@ Checkpoint GgufToCheckpoint(const GgufFile& file, std::span<const std::byte> byt
   ckpt.format = "gguf";
   for (const GgufTensorInfo& info : file.tensors()) {
     QF_CHECK(info.offset + info.nbytes <= bytes.size());  // GgufFile::Parse checked it
-    ckpt.tensors.push_back(TensorView{info.name, info.type, info.shape, bytes.data() + info.offset, size_t(info.nbytes)});
+    ckpt.tensors.push_back(TensorView{info.name, info.type, info.shape, bytes.data() + info.offset,
+                                      size_t(info.nbytes)});
   }
   ckpt.config = ReadConfig(file, ckpt.tensors);
   ckpt.vocab = ReadVocab(file);

@@ -1,4 +1,5 @@
-// Loads a GGUF "llama" file as a Checkpoint: config, zero-copy tensor views and embedded vocabulary.
+// Loads a GGUF "llama" file as a Checkpoint: config, zero-copy tensor views and embedded
+// vocabulary.
 #pragma once
 
 #include <string>

@@ -18,12 +18,25 @@ constexpr int kTypeCount = 13;
 // The fewest bytes one value of `type` can occupy; bounds array counts before reserving.
 uint64_t MinValueBytes(GgufType type) {
   switch (type) {
-    case GgufType::kU8: case GgufType::kI8: case GgufType::kBool: return 1;
-    case GgufType::kU16: case GgufType::kI16: return 2;
-    case GgufType::kU32: case GgufType::kI32: case GgufType::kF32: return 4;
-    case GgufType::kU64: case GgufType::kI64: case GgufType::kF64: return 8;
-    case GgufType::kString: return 8;   // u64 length
-    case GgufType::kArray: return 12;   // u32 element type + u64 count
+    case GgufType::kU8:
+    case GgufType::kI8:
+    case GgufType::kBool:
+      return 1;
+    case GgufType::kU16:
+    case GgufType::kI16:
+      return 2;
+    case GgufType::kU32:
+    case GgufType::kI32:
+    case GgufType::kF32:
+      return 4;
+    case GgufType::kU64:
+    case GgufType::kI64:
+    case GgufType::kF64:
+      return 8;
+    case GgufType::kString:
+      return 8;  // u64 length
+    case GgufType::kArray:
+      return 12;  // u32 element type + u64 count
   }
   return 1;
 }
@@ -34,10 +47,14 @@ constexpr uint64_t kMinTensorInfoBytes = 32;
 
 template <typename To>
 constexpr std::string_view IntName() {
-  if constexpr (std::is_same_v<To, uint32_t>) return "u32";
-  else if constexpr (std::is_same_v<To, int32_t>) return "i32";
-  else if constexpr (std::is_same_v<To, uint64_t>) return "u64";
-  else return "i64";
+  if constexpr (std::is_same_v<To, uint32_t>)
+    return "u32";
+  else if constexpr (std::is_same_v<To, int32_t>)
+    return "i32";
+  else if constexpr (std::is_same_v<To, uint64_t>)
+    return "u64";
+  else
+    return "i64";
 }
 
 template <typename To>
@@ -47,10 +64,11 @@ To ToInt(const GgufValue& value, std::string_view where) {
         using From = std::decay_t<decltype(x)>;
         if constexpr (std::is_integral_v<From> && !std::is_same_v<From, bool>) {
           if (std::in_range<To>(x)) return To(x);
-          Fail(ErrorKind::kInvalidInput, "{}: value {} does not fit in {}", where, x, IntName<To>());
+          Fail(ErrorKind::kInvalidInput, "{}: value {} does not fit in {}", where, x,
+               IntName<To>());
         } else {
-          Fail(ErrorKind::kInvalidInput, "{}: expected an integer ({}), found {}", where, IntName<To>(),
-               GgufTypeName(value.type()));
+          Fail(ErrorKind::kInvalidInput, "{}: expected an integer ({}), found {}", where,
+               IntName<To>(), GgufTypeName(value.type()));
         }
       },
       value.variant());
@@ -58,18 +76,24 @@ To ToInt(const GgufValue& value, std::string_view where) {
 
 class Parser {
  public:
-  Parser(std::span<const std::byte> bytes, const std::string& path) : r_(bytes, path), path_(path), size_(bytes.size()) {}
+  Parser(std::span<const std::byte> bytes, const std::string& path)
+      : r_(bytes, path), path_(path), size_(bytes.size()) {}
 
   void Header(uint32_t& version, uint64_t& n_tensors, uint64_t& n_kvs) {
-    if (r_.Read<uint32_t>("magic") != kMagic) Fail(ErrorKind::kInvalidInput, "{}: not a GGUF file (bad magic)", path_);
+    if (r_.Read<uint32_t>("magic") != kMagic)
+      Fail(ErrorKind::kInvalidInput, "{}: not a GGUF file (bad magic)", path_);
     version = r_.Read<uint32_t>("version");
     if (version == 1)
-      Fail(ErrorKind::kUnsupported, "{}: GGUF version 1 (2023 and older) is not supported; reconvert with a current llama.cpp",
+      Fail(ErrorKind::kUnsupported,
+           "{}: GGUF version 1 (2023 and older) is not supported; reconvert with a current "
+           "llama.cpp",
            path_);
     if ((version & 0xffff) == 0 && version != 0)
-      Fail(ErrorKind::kUnsupported, "{}: big-endian GGUF (version field {:#x}) is not supported", path_, version);
+      Fail(ErrorKind::kUnsupported, "{}: big-endian GGUF (version field {:#x}) is not supported",
+           path_, version);
     if (version != 2 && version != 3)
-      Fail(ErrorKind::kUnsupported, "{}: GGUF version {} is not supported (only 2 and 3)", path_, version);
+      Fail(ErrorKind::kUnsupported, "{}: GGUF version {} is not supported (only 2 and 3)", path_,
+           version);
     n_tensors = r_.Read<uint64_t>("tensor count");
     n_kvs = r_.Read<uint64_t>("metadata count");
     CheckCount(n_kvs, kMinKvBytes, "metadata count");
@@ -77,7 +101,8 @@ class Parser {
 
   GgufType ReadType(std::string_view what) {
     const uint32_t t = r_.Read<uint32_t>(what);
-    if (t >= uint32_t(kTypeCount)) Fail(ErrorKind::kInvalidInput, "{}: {} has unknown value type {}", path_, what, t);
+    if (t >= uint32_t(kTypeCount))
+      Fail(ErrorKind::kInvalidInput, "{}: {} has unknown value type {}", path_, what, t);
     return GgufType(t);
   }
 
@@ -90,31 +115,44 @@ class Parser {
 
   GgufValue ReadValue(GgufType type, int depth, std::string_view where) {
     switch (type) {
-      case GgufType::kU8: return r_.Read<uint8_t>(where);
-      case GgufType::kI8: return r_.Read<int8_t>(where);
-      case GgufType::kU16: return r_.Read<uint16_t>(where);
-      case GgufType::kI16: return r_.Read<int16_t>(where);
-      case GgufType::kU32: return r_.Read<uint32_t>(where);
-      case GgufType::kI32: return r_.Read<int32_t>(where);
-      case GgufType::kF32: return r_.Read<float>(where);
-      case GgufType::kU64: return r_.Read<uint64_t>(where);
-      case GgufType::kI64: return r_.Read<int64_t>(where);
-      case GgufType::kF64: return r_.Read<double>(where);
+      case GgufType::kU8:
+        return r_.Read<uint8_t>(where);
+      case GgufType::kI8:
+        return r_.Read<int8_t>(where);
+      case GgufType::kU16:
+        return r_.Read<uint16_t>(where);
+      case GgufType::kI16:
+        return r_.Read<int16_t>(where);
+      case GgufType::kU32:
+        return r_.Read<uint32_t>(where);
+      case GgufType::kI32:
+        return r_.Read<int32_t>(where);
+      case GgufType::kF32:
+        return r_.Read<float>(where);
+      case GgufType::kU64:
+        return r_.Read<uint64_t>(where);
+      case GgufType::kI64:
+        return r_.Read<int64_t>(where);
+      case GgufType::kF64:
+        return r_.Read<double>(where);
       case GgufType::kBool: {
         // Read as a byte: loading a byte other than 0/1 into a bool is undefined behaviour.
         const uint8_t b = r_.Read<uint8_t>(where);
         if (b > 1) Fail(ErrorKind::kInvalidInput, "{}: {} has bool value {}", path_, where, b);
         return b == 1;
       }
-      case GgufType::kString: return r_.ReadString(where);
-      case GgufType::kArray: return ReadArray(depth + 1, where);
+      case GgufType::kString:
+        return r_.ReadString(where);
+      case GgufType::kArray:
+        return ReadArray(depth + 1, where);
     }
     Fail(ErrorKind::kInternal, "{}: unreachable value type", path_);
   }
 
   GgufArray ReadArray(int depth, std::string_view where) {
     if (depth > kGgufMaxArrayDepth)
-      Fail(ErrorKind::kInvalidInput, "{}: {} nests arrays deeper than {}", path_, where, kGgufMaxArrayDepth);
+      Fail(ErrorKind::kInvalidInput, "{}: {} nests arrays deeper than {}", path_, where,
+           kGgufMaxArrayDepth);
     GgufArray array;
     array.type = ReadType(where);
     const uint64_t count = r_.Read<uint64_t>(where);
@@ -129,20 +167,23 @@ class Parser {
     info.name = r_.ReadString("tensor name");
     const uint32_t n_dims = r_.Read<uint32_t>("tensor n_dims");
     if (n_dims == 0 || n_dims > uint32_t(kGgufMaxDims))
-      Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has {} dimensions (1 to {} allowed)", path_, info.name, n_dims,
-           kGgufMaxDims);
+      Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has {} dimensions (1 to {} allowed)", path_,
+           info.name, n_dims, kGgufMaxDims);
     int64_t elements = 1;
     for (uint32_t d = 0; d < n_dims; ++d) {
       const uint64_t ne = r_.Read<uint64_t>("tensor dim");
-      if (ne == 0 || ne > uint64_t(INT64_MAX) || __builtin_mul_overflow(elements, int64_t(ne), &elements))
-        Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has invalid dimension {} = {} (zero or overflowing)", path_,
+      if (ne == 0 || ne > uint64_t(INT64_MAX) ||
+          __builtin_mul_overflow(elements, int64_t(ne), &elements))
+        Fail(ErrorKind::kInvalidInput,
+             "{}: tensor '{}' has invalid dimension {} = {} (zero or overflowing)", path_,
              info.name, d, ne);
       info.shape.insert(info.shape.begin(), int64_t(ne));  // GGUF ne[0] is innermost: reverse
     }
     const uint32_t ggml_type = r_.Read<uint32_t>("tensor type");
     const std::optional<QType> type = QTypeFromGgml(int(ggml_type));
     if (!type || ggml_type > uint32_t(INT32_MAX))
-      Fail(ErrorKind::kUnsupported, "{}: tensor '{}' has ggml type {}, which qforge does not support", path_, info.name,
+      Fail(ErrorKind::kUnsupported,
+           "{}: tensor '{}' has ggml type {}, which qforge does not support", path_, info.name,
            ggml_type);
     info.type = *type;
     info.offset = r_.Read<uint64_t>("tensor offset");
@@ -153,8 +194,8 @@ class Parser {
   // Throws unless `count` items of at least `min_bytes` each fit in what is left of the file.
   void CheckCount(uint64_t count, uint64_t min_bytes, std::string_view what) {
     if (count > r_.remaining() / min_bytes)
-      Fail(ErrorKind::kInvalidInput, "{}: {} {} cannot fit in the {} bytes left at offset {}", path_, what, count,
-           r_.remaining(), r_.offset());
+      Fail(ErrorKind::kInvalidInput, "{}: {} {} cannot fit in the {} bytes left at offset {}",
+           path_, what, count, r_.remaining(), r_.offset());
   }
 
   size_t offset() const { return r_.offset(); }
@@ -164,8 +205,9 @@ class Parser {
   uint64_t TensorBytes(const GgufTensorInfo& info, int64_t elements) const {
     const QTypeTraits& t = Traits(info.type);
     if (info.shape.back() % t.block_size != 0)
-      Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has rows of {} elements, not a multiple of the {} block size {}",
-           path_, info.name, info.shape.back(), t.name, t.block_size);
+      Fail(ErrorKind::kInvalidInput,
+           "{}: tensor '{}' has rows of {} elements, not a multiple of the {} block size {}", path_,
+           info.name, info.shape.back(), t.name, t.block_size);
     uint64_t bytes = 0;
     if (__builtin_mul_overflow(uint64_t(elements / t.block_size), uint64_t(t.block_bytes), &bytes))
       Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' size overflows", path_, info.name);
@@ -181,19 +223,32 @@ class Parser {
 
 std::string_view GgufTypeName(GgufType type) {
   switch (type) {
-    case GgufType::kU8: return "u8";
-    case GgufType::kI8: return "i8";
-    case GgufType::kU16: return "u16";
-    case GgufType::kI16: return "i16";
-    case GgufType::kU32: return "u32";
-    case GgufType::kI32: return "i32";
-    case GgufType::kF32: return "f32";
-    case GgufType::kBool: return "bool";
-    case GgufType::kString: return "string";
-    case GgufType::kArray: return "array";
-    case GgufType::kU64: return "u64";
-    case GgufType::kI64: return "i64";
-    case GgufType::kF64: return "f64";
+    case GgufType::kU8:
+      return "u8";
+    case GgufType::kI8:
+      return "i8";
+    case GgufType::kU16:
+      return "u16";
+    case GgufType::kI16:
+      return "i16";
+    case GgufType::kU32:
+      return "u32";
+    case GgufType::kI32:
+      return "i32";
+    case GgufType::kF32:
+      return "f32";
+    case GgufType::kBool:
+      return "bool";
+    case GgufType::kString:
+      return "string";
+    case GgufType::kArray:
+      return "array";
+    case GgufType::kU64:
+      return "u64";
+    case GgufType::kI64:
+      return "i64";
+    case GgufType::kF64:
+      return "f64";
   }
   return "?";
 }
@@ -233,10 +288,14 @@ std::string GgufValue::Printable() const {
   return std::visit(
       [](const auto& x) -> std::string {
         using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, GgufArray>) return fmt::format("[{} x {}]", x.items.size(), GgufTypeName(x.type));
-        else if constexpr (std::is_same_v<T, std::string>) return x;
-        else if constexpr (std::is_same_v<T, uint8_t> || std::is_same_v<T, int8_t>) return fmt::format("{}", int(x));
-        else return fmt::format("{}", x);
+        if constexpr (std::is_same_v<T, GgufArray>)
+          return fmt::format("[{} x {}]", x.items.size(), GgufTypeName(x.type));
+        else if constexpr (std::is_same_v<T, std::string>)
+          return x;
+        else if constexpr (std::is_same_v<T, uint8_t> || std::is_same_v<T, int8_t>)
+          return fmt::format("{}", int(x));
+        else
+          return fmt::format("{}", x);
       },
       v_);
 }
@@ -257,14 +316,16 @@ GgufFile GgufFile::Parse(std::span<const std::byte> bytes, const std::string& pa
   if (const GgufValue* a = f.Find("general.alignment")) {
     f.alignment_ = a->ToU32(f.Where("general.alignment"));
     if (f.alignment_ == 0 || (f.alignment_ & (f.alignment_ - 1)) != 0)
-      Fail(ErrorKind::kInvalidInput, "{}: general.alignment {} is not a nonzero power of two", path, f.alignment_);
+      Fail(ErrorKind::kInvalidInput, "{}: general.alignment {} is not a nonzero power of two", path,
+           f.alignment_);
   }
   p.CheckCount(n_tensors, kMinTensorInfoBytes, "tensor count");
   f.tensors_.reserve(size_t(n_tensors));
   std::unordered_set<std::string> names;
   for (uint64_t i = 0; i < n_tensors; ++i) {
     GgufTensorInfo info = p.ReadTensorInfo();
-    if (!names.insert(info.name).second) Fail(ErrorKind::kInvalidInput, "{}: duplicate tensor name '{}'", path, info.name);
+    if (!names.insert(info.name).second)
+      Fail(ErrorKind::kInvalidInput, "{}: duplicate tensor name '{}'", path, info.name);
     f.tensors_.push_back(std::move(info));
   }
   // The data section starts at the next multiple of the alignment after the header.
@@ -273,10 +334,14 @@ GgufFile GgufFile::Parse(std::span<const std::byte> bytes, const std::string& pa
   const uint64_t size = p.size();
   for (GgufTensorInfo& t : f.tensors_) {
     if (t.offset % align != 0)
-      Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' offset {} is not a multiple of the alignment {}", path, t.name,
+      Fail(ErrorKind::kInvalidInput,
+           "{}: tensor '{}' offset {} is not a multiple of the alignment {}", path, t.name,
            t.offset, align);
-    if (f.data_offset_ > size || t.offset > size - f.data_offset_ || t.nbytes > size - f.data_offset_ - t.offset)
-      Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' ({} bytes at data offset {}) extends past the end of the file ({} bytes)",
+    if (f.data_offset_ > size || t.offset > size - f.data_offset_ ||
+        t.nbytes > size - f.data_offset_ - t.offset)
+      Fail(ErrorKind::kInvalidInput,
+           "{}: tensor '{}' ({} bytes at data offset {}) extends past the end of the file ({} "
+           "bytes)",
            path, t.name, t.nbytes, t.offset, size);
     t.offset += f.data_offset_;
   }
@@ -293,12 +358,15 @@ const GgufValue& GgufFile::Get(std::string_view key) const {
   Fail(ErrorKind::kInvalidInput, "{}: metadata key '{}' is missing", path_, key);
 }
 
-std::string GgufFile::Where(std::string_view key) const { return fmt::format("{}: key '{}'", path_, key); }
+std::string GgufFile::Where(std::string_view key) const {
+  return fmt::format("{}: key '{}'", path_, key);
+}
 
 std::vector<std::string> GgufFile::GetStringArray(std::string_view key) const {
   const GgufArray& a = GetArray(key);
   if (a.type != GgufType::kString)
-    Fail(ErrorKind::kInvalidInput, "{}: expected an array of string, found an array of {}", Where(key), GgufTypeName(a.type));
+    Fail(ErrorKind::kInvalidInput, "{}: expected an array of string, found an array of {}",
+         Where(key), GgufTypeName(a.type));
   std::vector<std::string> out;
   out.reserve(a.items.size());
   for (const GgufValue& v : a.items) out.push_back(std::get<std::string>(v.variant()));

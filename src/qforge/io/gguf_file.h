@@ -52,13 +52,13 @@ struct GgufArray {
 // One metadata value. The variant's alternatives are in GgufType order, so index() is the type id.
 class GgufValue {
  public:
-  using Variant = std::variant<uint8_t, int8_t, uint16_t, int16_t, uint32_t, int32_t, float, bool, std::string,
-                               GgufArray, uint64_t, int64_t, double>;
+  using Variant = std::variant<uint8_t, int8_t, uint16_t, int16_t, uint32_t, int32_t, float, bool,
+                               std::string, GgufArray, uint64_t, int64_t, double>;
 
   GgufValue() = default;
   template <typename T>
-    requires std::is_constructible_v<Variant, T>
-  GgufValue(T value) : v_(std::move(value)) {}  // NOLINT: implicit on purpose, Add("k", uint32_t{3})
+  requires std::is_constructible_v<Variant, T> GgufValue(T value)
+      : v_(std::move(value)) {}  // NOLINT: implicit on purpose, Add("k", uint32_t{3})
   GgufValue(const char* s) : v_(std::string(s)) {}
 
   GgufType type() const { return GgufType(v_.index()); }
@@ -95,8 +95,8 @@ struct GgufTensorInfo {
 };
 
 inline constexpr uint32_t kGgufDefaultAlignment = 32;
-inline constexpr int kGgufMaxDims = 4;          // GGML_MAX_DIMS
-inline constexpr int kGgufMaxArrayDepth = 8;    // nested arrays deeper than this are rejected
+inline constexpr int kGgufMaxDims = 4;        // GGML_MAX_DIMS
+inline constexpr int kGgufMaxArrayDepth = 8;  // nested arrays deeper than this are rejected
 
 class GgufFile {
  public:

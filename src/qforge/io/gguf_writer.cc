@@ -39,7 +39,8 @@ class HeaderBuffer {
             Put<uint64_t>(x.items.size());
             for (const GgufValue& item : x.items) {
               if (item.type() != x.type)
-                Fail(ErrorKind::kInvalidInput, "GGUF array of {} holds a {}", GgufTypeName(x.type), GgufTypeName(item.type()));
+                Fail(ErrorKind::kInvalidInput, "GGUF array of {} holds a {}", GgufTypeName(x.type),
+                     GgufTypeName(item.type()));
               PutValue(item);
             }
           } else if constexpr (std::is_same_v<T, bool>) {
@@ -56,7 +57,9 @@ class HeaderBuffer {
   std::vector<std::byte> bytes_;
 };
 
-uint64_t AlignUp(uint64_t n, uint64_t alignment) { return (n + alignment - 1) / alignment * alignment; }
+uint64_t AlignUp(uint64_t n, uint64_t alignment) {
+  return (n + alignment - 1) / alignment * alignment;
+}
 
 template <typename T>
 GgufArray MakeArray(GgufType type, const std::vector<T>& values) {
@@ -75,7 +78,8 @@ GgufWriter::GgufWriter(uint32_t alignment) : alignment_(alignment) {
 }
 
 void GgufWriter::Add(std::string key, GgufValue value) {
-  if (key == "general.alignment") Fail(ErrorKind::kInvalidInput, "general.alignment is set by the GgufWriter constructor");
+  if (key == "general.alignment")
+    Fail(ErrorKind::kInvalidInput, "general.alignment is set by the GgufWriter constructor");
   for (const auto& kv : kvs_)
     if (kv.first == key) Fail(ErrorKind::kInvalidInput, "duplicate GGUF metadata key '{}'", key);
   kvs_.emplace_back(std::move(key), std::move(value));
@@ -91,26 +95,33 @@ void GgufWriter::AddI32Array(std::string key, const std::vector<int32_t>& values
   Add(std::move(key), MakeArray(GgufType::kI32, values));
 }
 
-void GgufWriter::AddTensor(std::string name, QType type, std::vector<int64_t> shape, Producer produce) {
+void GgufWriter::AddTensor(std::string name, QType type, std::vector<int64_t> shape,
+                           Producer produce) {
   if (name.size() >= kMaxTensorName)
-    Fail(ErrorKind::kInvalidInput, "GGUF tensor name '{}' is longer than {} bytes", name, kMaxTensorName - 1);
+    Fail(ErrorKind::kInvalidInput, "GGUF tensor name '{}' is longer than {} bytes", name,
+         kMaxTensorName - 1);
   for (const Tensor& t : tensors_)
     if (t.name == name) Fail(ErrorKind::kInvalidInput, "duplicate GGUF tensor name '{}'", name);
   if (shape.empty() || shape.size() > size_t(kGgufMaxDims))
-    Fail(ErrorKind::kInvalidInput, "GGUF tensor '{}' has {} dimensions (1 to {} allowed)", name, shape.size(), kGgufMaxDims);
+    Fail(ErrorKind::kInvalidInput, "GGUF tensor '{}' has {} dimensions (1 to {} allowed)", name,
+         shape.size(), kGgufMaxDims);
   int64_t elements = 1;
   for (int64_t d : shape)
     if (d <= 0 || __builtin_mul_overflow(elements, d, &elements))
-      Fail(ErrorKind::kInvalidInput, "GGUF tensor '{}' has an invalid shape {}", name, ShapeString(shape));
+      Fail(ErrorKind::kInvalidInput, "GGUF tensor '{}' has an invalid shape {}", name,
+           ShapeString(shape));
   if (shape.back() % Traits(type).block_size != 0)
-    Fail(ErrorKind::kInvalidInput, "GGUF tensor '{}': row length {} is not a multiple of the {} block size", name,
+    Fail(ErrorKind::kInvalidInput,
+         "GGUF tensor '{}': row length {} is not a multiple of the {} block size", name,
          shape.back(), Traits(type).name);
   const uint64_t nbytes = RowBytes(type, shape.back()) * uint64_t(elements / shape.back());
   tensors_.push_back(Tensor{std::move(name), type, std::move(shape), nbytes, std::move(produce)});
 }
 
-void GgufWriter::AddTensor(std::string name, QType type, std::vector<int64_t> shape, std::span<const std::byte> bytes) {
-  AddTensor(std::move(name), type, std::move(shape), [bytes](const ByteSink& sink) { sink(bytes); });
+void GgufWriter::AddTensor(std::string name, QType type, std::vector<int64_t> shape,
+                           std::span<const std::byte> bytes) {
+  AddTensor(std::move(name), type, std::move(shape),
+            [bytes](const ByteSink& sink) { sink(bytes); });
 }
 
 void GgufWriter::Write(const std::string& path) const {
@@ -132,7 +143,8 @@ void GgufWriter::Write(const std::string& path) const {
   for (const Tensor& t : tensors_) {
     h.PutString(t.name);
     h.Put<uint32_t>(uint32_t(t.shape.size()));
-    for (auto d = t.shape.rbegin(); d != t.shape.rend(); ++d) h.Put<uint64_t>(uint64_t(*d));  // ne[0] innermost
+    for (auto d = t.shape.rbegin(); d != t.shape.rend(); ++d)
+      h.Put<uint64_t>(uint64_t(*d));  // ne[0] innermost
     h.Put<uint32_t>(uint32_t(Traits(t.type).ggml_type));
     h.Put<uint64_t>(next);
     offsets.push_back(next);
@@ -150,11 +162,13 @@ void GgufWriter::Write(const std::string& path) const {
     t.produce([&](std::span<const std::byte> chunk) {
       emitted += chunk.size();
       if (emitted > t.nbytes)
-        Fail(ErrorKind::kInternal, "{}: tensor '{}' produced more than its {} bytes", path, t.name, t.nbytes);
+        Fail(ErrorKind::kInternal, "{}: tensor '{}' produced more than its {} bytes", path, t.name,
+             t.nbytes);
       out.Write(chunk);
     });
     if (emitted != t.nbytes)
-      Fail(ErrorKind::kInternal, "{}: tensor '{}' produced {} bytes, expected {}", path, t.name, emitted, t.nbytes);
+      Fail(ErrorKind::kInternal, "{}: tensor '{}' produced {} bytes, expected {}", path, t.name,
+           emitted, t.nbytes);
   }
   out.Commit();
 }
@@ -163,12 +177,17 @@ namespace {
 
 uint32_t FileType(QType matrix_type) {
   switch (matrix_type) {
-    case QType::kF32: return 0;   // LLAMA_FTYPE_ALL_F32
-    case QType::kF16: return 1;   // LLAMA_FTYPE_MOSTLY_F16
-    case QType::kBF16: return 32; // LLAMA_FTYPE_MOSTLY_BF16
-    case QType::kCount: break;
+    case QType::kF32:
+      return 0;  // LLAMA_FTYPE_ALL_F32
+    case QType::kF16:
+      return 1;  // LLAMA_FTYPE_MOSTLY_F16
+    case QType::kBF16:
+      return 32;  // LLAMA_FTYPE_MOSTLY_BF16
+    case QType::kCount:
+      break;
   }
-  Fail(ErrorKind::kInvalidInput, "GGUF export supports F32, F16 or BF16 weights, not {}", Traits(matrix_type).name);
+  Fail(ErrorKind::kInvalidInput, "GGUF export supports F32, F16 or BF16 weights, not {}",
+       Traits(matrix_type).name);
 }
 
 void AddConfig(GgufWriter& w, const Checkpoint& ckpt, const GgufWriteOptions& opts) {
@@ -197,7 +216,8 @@ void AddVocab(GgufWriter& w, const Vocab& v) {
   const size_t n = v.tokens.size();
   w.Add("tokenizer.ggml.model", v.kind == VocabKind::kGpt2Bpe ? "gpt2" : "llama");
   w.AddStringArray("tokenizer.ggml.tokens", v.tokens);
-  w.AddF32Array("tokenizer.ggml.scores", v.scores.size() == n ? v.scores : std::vector<float>(n, 0.0f));
+  w.AddF32Array("tokenizer.ggml.scores",
+                v.scores.size() == n ? v.scores : std::vector<float>(n, 0.0f));
   std::vector<int32_t> types(n, int32_t(TokenType::kNormal));
   if (v.types.size() == n)
     for (size_t i = 0; i < n; ++i) types[i] = int32_t(v.types[i]);
@@ -229,15 +249,17 @@ void AddConverted(GgufWriter& w, const Checkpoint& ckpt, const TensorView& t, QT
   const QTypeTraits& src = Traits(t.type);
   const QTypeTraits& dst = Traits(out_type);
   if (src.dequantize_row == nullptr || (t.type != out_type && dst.quantize_row == nullptr))
-    Fail(ErrorKind::kUnsupported, "{}: cannot convert tensor '{}' from {} to {}", ckpt.path, t.name, src.name, dst.name);
+    Fail(ErrorKind::kUnsupported, "{}: cannot convert tensor '{}' from {} to {}", ckpt.path, t.name,
+         src.name, dst.name);
   if (t.data == nullptr || t.nbytes != t.RowStride() * size_t(t.Rows()))
-    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has {} bytes, its shape {} of {} needs {}", ckpt.path, t.name, t.nbytes,
-         ShapeString(t.shape), src.name, t.RowStride() * size_t(t.Rows()));
+    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has {} bytes, its shape {} of {} needs {}",
+         ckpt.path, t.name, t.nbytes, ShapeString(t.shape), src.name,
+         t.RowStride() * size_t(t.Rows()));
   const int64_t heads = PermutedHeads(ckpt.config, t.name);
   const int64_t head_dim = ckpt.config.head_dim();
   if (heads > 0 && (t.shape.size() != 2 || t.Rows() != heads * head_dim || head_dim % 2 != 0))
-    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' of shape {} is not {} heads of {} rows", ckpt.path, t.name,
-         ShapeString(t.shape), heads, head_dim);
+    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' of shape {} is not {} heads of {} rows",
+         ckpt.path, t.name, ShapeString(t.shape), heads, head_dim);
   auto produce = [t, out_type, heads, head_dim](const GgufWriter::ByteSink& sink) {
     const int64_t cols = t.Cols();
     std::vector<float> row(static_cast<size_t>(cols));
@@ -275,7 +297,8 @@ void WriteGgufCheckpoint(const Checkpoint& ckpt, const Vocab& vocab, const std::
       Fail(e.kind(), "{}: {}", out_path, e.what());
     }
   }
-  for (const TensorView& t : ckpt.tensors) AddConverted(w, ckpt, t, t.shape.size() >= 2 ? opts.matrix_type : QType::kF32);
+  for (const TensorView& t : ckpt.tensors)
+    AddConverted(w, ckpt, t, t.shape.size() >= 2 ? opts.matrix_type : QType::kF32);
   w.Write(out_path);
 }
 

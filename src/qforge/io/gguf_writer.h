@@ -1,4 +1,5 @@
-// Writes GGUF v3 files: a general key/value + tensor writer, and the Checkpoint -> llama.cpp export.
+// Writes GGUF v3 files: a general key/value + tensor writer, and the Checkpoint -> llama.cpp
+// export.
 #pragma once
 
 #include <cstddef>
@@ -37,7 +38,8 @@ class GgufWriter {
   // multiple of the type's block size; violations are Error{kInvalidInput}.
   void AddTensor(std::string name, QType type, std::vector<int64_t> shape, Producer produce);
   // Convenience: the bytes already exist (they must outlive Write()).
-  void AddTensor(std::string name, QType type, std::vector<int64_t> shape, std::span<const std::byte> bytes);
+  void AddTensor(std::string name, QType type, std::vector<int64_t> shape,
+                 std::span<const std::byte> bytes);
 
   // Writes header, tensor infos and data to `path` atomically (temp file, then rename).
   // A producer that emits the wrong number of bytes is Error{kInternal}.

@@ -16,36 +16,45 @@ namespace qforge::io {
 namespace fs = std::filesystem;
 namespace {
 
-int RequireInt(const nlohmann::json& j, const char* key, const std::string& path, std::optional<int> fallback = {}) {
+int RequireInt(const nlohmann::json& j, const char* key, const std::string& path,
+               std::optional<int> fallback = {}) {
   if (!j.contains(key) || j[key].is_null()) {
     if (fallback) return *fallback;
     Fail(ErrorKind::kInvalidInput, "{}: config.json lacks '{}'", path, key);
   }
-  if (!j[key].is_number_integer() || j[key].get<int64_t>() <= 0 || j[key].get<int64_t>() > (int64_t(1) << 24))
-    Fail(ErrorKind::kInvalidInput, "{}: config.json '{}' = {} is not a positive integer in range", path, key, j[key].dump());
+  if (!j[key].is_number_integer() || j[key].get<int64_t>() <= 0 ||
+      j[key].get<int64_t>() > (int64_t(1) << 24))
+    Fail(ErrorKind::kInvalidInput, "{}: config.json '{}' = {} is not a positive integer in range",
+         path, key, j[key].dump());
   return j[key].get<int>();
 }
 
-double OptionalNumber(const nlohmann::json& j, const char* key, double fallback, const std::string& path) {
+double OptionalNumber(const nlohmann::json& j, const char* key, double fallback,
+                      const std::string& path) {
   if (!j.contains(key) || j[key].is_null()) return fallback;
-  if (!j[key].is_number()) Fail(ErrorKind::kInvalidInput, "{}: config.json '{}' is not a number", path, key);
+  if (!j[key].is_number())
+    Fail(ErrorKind::kInvalidInput, "{}: config.json '{}' is not a number", path, key);
   return j[key].get<double>();
 }
 
 // transformers name -> GGUF name; nullopt for tensors the forward pass does not use.
 std::optional<std::string> GgufName(const std::string& hf) {
-  static const std::map<std::string, std::string> kGlobal = {{"model.embed_tokens.weight", "token_embd.weight"},
-                                                             {"model.norm.weight", "output_norm.weight"},
-                                                             {"lm_head.weight", "output.weight"}};
+  static const std::map<std::string, std::string> kGlobal = {
+      {"model.embed_tokens.weight", "token_embd.weight"},
+      {"model.norm.weight", "output_norm.weight"},
+      {"lm_head.weight", "output.weight"}};
   static const std::map<std::string, std::string> kLayer = {
-      {"input_layernorm", "attn_norm"},   {"post_attention_layernorm", "ffn_norm"}, {"self_attn.q_proj", "attn_q"},
-      {"self_attn.k_proj", "attn_k"},     {"self_attn.v_proj", "attn_v"},          {"self_attn.o_proj", "attn_output"},
-      {"mlp.gate_proj", "ffn_gate"},      {"mlp.up_proj", "ffn_up"},               {"mlp.down_proj", "ffn_down"}};
+      {"input_layernorm", "attn_norm"}, {"post_attention_layernorm", "ffn_norm"},
+      {"self_attn.q_proj", "attn_q"},   {"self_attn.k_proj", "attn_k"},
+      {"self_attn.v_proj", "attn_v"},   {"self_attn.o_proj", "attn_output"},
+      {"mlp.gate_proj", "ffn_gate"},    {"mlp.up_proj", "ffn_up"},
+      {"mlp.down_proj", "ffn_down"}};
   if (auto it = kGlobal.find(hf); it != kGlobal.end()) return it->second;
   static const std::regex kLayerName(R"(model\.layers\.(\d+)\.(.+)\.weight)");
   std::smatch m;
   if (std::regex_match(hf, m, kLayerName))
-    if (auto it = kLayer.find(m[2].str()); it != kLayer.end()) return "blk." + m[1].str() + "." + it->second + ".weight";
+    if (auto it = kLayer.find(m[2].str()); it != kLayer.end())
+      return "blk." + m[1].str() + "." + it->second + ".weight";
   return std::nullopt;
 }
 
@@ -79,12 +88,14 @@ Layout FindFiles(const std::string& path) {
     std::set<std::string> files;
     for (const auto& [name, file] : j["weight_map"].items()) {
       if (!file.is_string() || file.get<std::string>().find('/') != std::string::npos)
-        Fail(ErrorKind::kInvalidInput, "{}: weight_map entry for '{}' is not a file name", index.string(), name);
+        Fail(ErrorKind::kInvalidInput, "{}: weight_map entry for '{}' is not a file name",
+             index.string(), name);
       files.insert(file.get<std::string>());
     }
     for (const auto& f : files) layout.shards.push_back(layout.dir / f);
   } else {
-    Fail(ErrorKind::kInvalidInput, "{}: no model.safetensors or model.safetensors.index.json", layout.dir.string());
+    Fail(ErrorKind::kInvalidInput, "{}: no model.safetensors or model.safetensors.index.json",
+         layout.dir.string());
   }
   return layout;
 }
@@ -111,7 +122,8 @@ ModelConfig ParseHfConfig(const std::string& json_text, const std::string& path)
   if (!j.is_object()) Fail(ErrorKind::kInvalidInput, "{}: not a JSON object", path);
   const std::string model_type = j.value("model_type", "");
   if (model_type != "llama" && model_type != "mistral")
-    Fail(ErrorKind::kUnsupported, "{}: model_type '{}' is not supported (qforge runs the Llama family)", path, model_type);
+    Fail(ErrorKind::kUnsupported,
+         "{}: model_type '{}' is not supported (qforge runs the Llama family)", path, model_type);
   if (j.contains("rope_scaling") && !j["rope_scaling"].is_null())
     Fail(ErrorKind::kUnsupported, "{}: rope_scaling is not supported yet", path);
   ModelConfig c;
@@ -127,11 +139,13 @@ ModelConfig ParseHfConfig(const std::string& json_text, const std::string& path)
   c.tied_embeddings = j.value("tie_word_embeddings", false);
   c.rope_style = RopeStyle::kRotateHalf;
   if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim() % 2 != 0)
-    Fail(ErrorKind::kInvalidInput, "{}: hidden_size {} does not split into {} heads over {} kv heads", path, c.dim,
-         c.n_heads, c.n_kv_heads);
-  if (j.contains("head_dim") && !j["head_dim"].is_null() && RequireInt(j, "head_dim", path) != c.head_dim())
-    Fail(ErrorKind::kUnsupported, "{}: head_dim {} differs from hidden_size / num_attention_heads", path,
-         j["head_dim"].dump());
+    Fail(ErrorKind::kInvalidInput,
+         "{}: hidden_size {} does not split into {} heads over {} kv heads", path, c.dim, c.n_heads,
+         c.n_kv_heads);
+  if (j.contains("head_dim") && !j["head_dim"].is_null() &&
+      RequireInt(j, "head_dim", path) != c.head_dim())
+    Fail(ErrorKind::kUnsupported, "{}: head_dim {} differs from hidden_size / num_attention_heads",
+         path, j["head_dim"].dump());
   return c;
 }
 
@@ -139,7 +153,8 @@ Checkpoint LoadHfCheckpoint(const std::string& path) {
   const Layout layout = FindFiles(path);
   const fs::path config_path = layout.dir / "config.json";
   if (!fs::exists(config_path))
-    Fail(ErrorKind::kInvalidInput, "{}: no config.json beside the safetensors files", layout.dir.string());
+    Fail(ErrorKind::kInvalidInput, "{}: no config.json beside the safetensors files",
+         layout.dir.string());
   Checkpoint ckpt;
   ckpt.path = path;
   ckpt.format = "safetensors";
@@ -150,7 +165,8 @@ Checkpoint LoadHfCheckpoint(const std::string& path) {
       const auto name = GgufName(t.name);
       if (!name) continue;  // rotary_emb.inv_freq and the like: recomputed, not loaded
       if (*name == kOutputName && ckpt.config.tied_embeddings) continue;
-      if (ckpt.Find(*name)) Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' appears twice", shard.string(), t.name);
+      if (ckpt.Find(*name))
+        Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' appears twice", shard.string(), t.name);
       t.name = *name;
       AlignOrCopy(t, ckpt);
       ckpt.tensors.push_back(std::move(t));

@@ -20,18 +20,22 @@ constexpr size_t kHeaderBytes = 7 * sizeof(int32_t);
 constexpr int64_t kMaxField = int64_t(1) << 24;
 
 ModelConfig ValidateHeader(const Header& h, const std::string& path) {
-  const std::array<std::pair<const char*, int64_t>, 7> fields = {{{"dim", h.dim},
-                                                                   {"hidden_dim", h.hidden_dim},
-                                                                   {"n_layers", h.n_layers},
-                                                                   {"n_heads", h.n_heads},
-                                                                   {"n_kv_heads", h.n_kv_heads},
-                                                                   {"vocab_size", h.vocab_size < 0 ? -int64_t(h.vocab_size) : h.vocab_size},
-                                                                   {"seq_len", h.seq_len}}};
+  const std::array<std::pair<const char*, int64_t>, 7> fields = {
+      {{"dim", h.dim},
+       {"hidden_dim", h.hidden_dim},
+       {"n_layers", h.n_layers},
+       {"n_heads", h.n_heads},
+       {"n_kv_heads", h.n_kv_heads},
+       {"vocab_size", h.vocab_size < 0 ? -int64_t(h.vocab_size) : h.vocab_size},
+       {"seq_len", h.seq_len}}};
   for (const auto& [name, value] : fields)
     if (value <= 0 || value > kMaxField)
-      Fail(ErrorKind::kInvalidInput, "{}: not a llama2.c checkpoint: header field {} = {} is out of range", path, name, value);
+      Fail(ErrorKind::kInvalidInput,
+           "{}: not a llama2.c checkpoint: header field {} = {} is out of range", path, name,
+           value);
   if (h.dim % h.n_heads != 0 || h.n_heads % h.n_kv_heads != 0 || (h.dim / h.n_heads) % 2 != 0)
-    Fail(ErrorKind::kInvalidInput, "{}: inconsistent llama2.c header: dim {} with {} heads and {} kv heads", path, h.dim,
+    Fail(ErrorKind::kInvalidInput,
+         "{}: inconsistent llama2.c header: dim {} with {} heads and {} kv heads", path, h.dim,
          h.n_heads, h.n_kv_heads);
   ModelConfig c;
   c.dim = h.dim;
@@ -53,8 +57,10 @@ Checkpoint LoadLlama2cCheckpoint(const std::string& path) {
   ByteReader reader(file->bytes(), path);
   reader.Require(kHeaderBytes, "llama2.c header");
   if (file->size() >= 4 && reader.Read<uint32_t>("magic") == 0x616b3432)  // "ak42"
-    Fail(ErrorKind::kUnsupported, "{}: llama2.c export versions 1 and 2 are not supported; use the legacy (version 0) export",
-         path);
+    Fail(
+        ErrorKind::kUnsupported,
+        "{}: llama2.c export versions 1 and 2 are not supported; use the legacy (version 0) export",
+        path);
   reader = ByteReader(file->bytes(), path);
   Header h{};
   h.dim = reader.Read<int32_t>("dim");
@@ -70,15 +76,19 @@ Checkpoint LoadLlama2cCheckpoint(const std::string& path) {
   ckpt.format = "llama2.c";
   ckpt.config = ValidateHeader(h, path);
   const ModelConfig& c = ckpt.config;
-  const int64_t dim = c.dim, hidden = c.hidden_dim, layers = c.n_layers, kv_dim = c.kv_dim(), vocab = c.vocab_size;
+  const int64_t dim = c.dim, hidden = c.hidden_dim, layers = c.n_layers, kv_dim = c.kv_dim(),
+                vocab = c.vocab_size;
   const int64_t half_head = c.head_dim() / 2;
 
   // Element counts of the arrays in file order. All fields are < 2^24, so no product overflows.
-  const int64_t expected_floats = vocab * dim + layers * (2 * dim + 2 * dim * dim + 2 * dim * kv_dim + 3 * dim * hidden) +
-                                  dim + 2 * int64_t(c.max_seq_len) * half_head + (c.tied_embeddings ? 0 : vocab * dim);
+  const int64_t expected_floats =
+      vocab * dim + layers * (2 * dim + 2 * dim * dim + 2 * dim * kv_dim + 3 * dim * hidden) + dim +
+      2 * int64_t(c.max_seq_len) * half_head + (c.tied_embeddings ? 0 : vocab * dim);
   const uint64_t expected_bytes = kHeaderBytes + uint64_t(expected_floats) * 4;
   if (file->size() != expected_bytes)
-    Fail(ErrorKind::kInvalidInput, "{}: file is {} bytes but its llama2.c header (dim {}, hidden {}, {} layers, vocab {}) implies {}",
+    Fail(ErrorKind::kInvalidInput,
+         "{}: file is {} bytes but its llama2.c header (dim {}, hidden {}, {} layers, vocab {}) "
+         "implies {}",
          path, file->size(), dim, hidden, layers, vocab, expected_bytes);
 
   auto take = [&](std::string name, std::vector<int64_t> shape) {
@@ -109,8 +119,9 @@ Checkpoint LoadLlama2cCheckpoint(const std::string& path) {
   reader.Skip(uint64_t(2 * c.max_seq_len * half_head) * 4, "freq_cis tables");
   if (!c.tied_embeddings) take(std::string(kOutputName), {vocab, dim});
 
-  ckpt.metadata["llama2c.header"] = fmt::format("dim={} hidden_dim={} n_layers={} n_heads={} n_kv_heads={} vocab_size={} seq_len={}",
-                                               h.dim, h.hidden_dim, h.n_layers, h.n_heads, h.n_kv_heads, h.vocab_size, h.seq_len);
+  ckpt.metadata["llama2c.header"] = fmt::format(
+      "dim={} hidden_dim={} n_layers={} n_heads={} n_kv_heads={} vocab_size={} seq_len={}", h.dim,
+      h.hidden_dim, h.n_layers, h.n_heads, h.n_kv_heads, h.vocab_size, h.seq_len);
   ckpt.storage.push_back(file);
   return ckpt;
 }

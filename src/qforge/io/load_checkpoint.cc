@@ -17,12 +17,14 @@ Checkpoint LoadCheckpoint(const std::string& path) {
   if (!fs::exists(path, ec)) Fail(ErrorKind::kIo, "{}: no such file or directory", path);
   if (fs::is_directory(path, ec)) return LoadHfCheckpoint(path);
   const fs::path p(path);
-  if (p.filename() == "config.json" || p.filename() == "model.safetensors.index.json" || p.extension() == ".safetensors")
+  if (p.filename() == "config.json" || p.filename() == "model.safetensors.index.json" ||
+      p.extension() == ".safetensors")
     return LoadHfCheckpoint(path);
   char magic[4] = {};
   std::ifstream(path, std::ios::binary).read(magic, 4);
   if (std::string_view(magic, 4) == "GGUF") return LoadGgufCheckpoint(path);
-  if (p.extension() == ".gguf") Fail(ErrorKind::kInvalidInput, "{}: not a GGUF file (bad magic)", path);
+  if (p.extension() == ".gguf")
+    Fail(ErrorKind::kInvalidInput, "{}: not a GGUF file (bad magic)", path);
   return LoadLlama2cCheckpoint(path);
 }
 

@@ -48,7 +48,9 @@ std::string ReadTextFile(const std::string& path, size_t max_bytes) {
   in.seekg(0, std::ios::end);
   const std::streamoff size = in.tellg();
   if (size < 0) Fail(ErrorKind::kIo, "{}: cannot read", path);
-  if (size_t(size) > max_bytes) Fail(ErrorKind::kInvalidInput, "{}: {} bytes is larger than the {} allowed", path, size, max_bytes);
+  if (size_t(size) > max_bytes)
+    Fail(ErrorKind::kInvalidInput, "{}: {} bytes is larger than the {} allowed", path, size,
+         max_bytes);
   in.seekg(0);
   std::string text(size_t(size), '\0');
   in.read(text.data(), size);

@@ -14,7 +14,7 @@ namespace qforge::io {
 
 struct SafetensorsFile {
   std::shared_ptr<const MappedFile> file;
-  std::vector<TensorView> tensors;               // names as stored in the file
+  std::vector<TensorView> tensors;              // names as stored in the file
   std::map<std::string, std::string> metadata;  // the "__metadata__" entry
 };
 

@@ -1,7 +1,8 @@
 // The numeric kernels of the forward pass, with f32 activations.
 //
 // Each function has a plain scalar reference in kernels/ref/ (namespace qforge::kernels::ref) with
-// the same signature; tests compare the dispatched version against it on every compiled SIMD target.
+// the same signature; tests compare the dispatched version against it on every compiled SIMD
+// target.
 #pragma once
 
 #include <cstdint>

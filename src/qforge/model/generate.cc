@@ -7,12 +7,14 @@
 
 namespace qforge::model {
 
-GenerateResult Generate(LlamaModel& model, const std::vector<int>& prompt, const GenerateOptions& options,
-                        const std::function<bool(int)>& on_token) {
+GenerateResult Generate(LlamaModel& model, const std::vector<int>& prompt,
+                        const GenerateOptions& options, const std::function<bool(int)>& on_token) {
   if (prompt.empty()) Fail(ErrorKind::kInvalidInput, "the prompt is empty (not even a BOS token)");
-  const int capacity = std::min<int>(model.max_context(), int(prompt.size()) + options.max_new_tokens);
+  const int capacity =
+      std::min<int>(model.max_context(), int(prompt.size()) + options.max_new_tokens);
   if (int(prompt.size()) >= model.max_context())
-    Fail(ErrorKind::kInvalidInput, "the prompt has {} tokens, the context holds {}", prompt.size(), model.max_context());
+    Fail(ErrorKind::kInvalidInput, "the prompt has {} tokens, the context holds {}", prompt.size(),
+         model.max_context());
   KvCache cache = model.NewCache(capacity);
   Sampler sampler(options.sampler);
   std::vector<float> logits(size_t(model.config().vocab_size));

@@ -24,7 +24,8 @@ struct GenerateResult {
 };
 
 // `on_token` sees each new token as it is produced and returns false to stop early (stop strings).
-GenerateResult Generate(LlamaModel& model, const std::vector<int>& prompt, const GenerateOptions& options,
+GenerateResult Generate(LlamaModel& model, const std::vector<int>& prompt,
+                        const GenerateOptions& options,
                         const std::function<bool(int)>& on_token = {});
 
 }  // namespace qforge::model

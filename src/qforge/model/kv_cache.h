@@ -10,8 +10,10 @@ namespace qforge::model {
 class KvCache {
  public:
   KvCache(int n_layers, int capacity, int kv_dim)
-      : capacity_(capacity), kv_dim_(kv_dim),
-        k_(size_t(n_layers) * size_t(capacity) * size_t(kv_dim)), v_(k_.size()) {}
+      : capacity_(capacity),
+        kv_dim_(kv_dim),
+        k_(size_t(n_layers) * size_t(capacity) * size_t(kv_dim)),
+        v_(k_.size()) {}
 
   int capacity() const { return capacity_; }
   float* K(int layer, int pos) { return &k_[Index(layer, pos)]; }
@@ -19,7 +21,9 @@ class KvCache {
   size_t bytes() const { return (k_.size() + v_.size()) * sizeof(float); }
 
  private:
-  size_t Index(int layer, int pos) const { return (size_t(layer) * size_t(capacity_) + size_t(pos)) * size_t(kv_dim_); }
+  size_t Index(int layer, int pos) const {
+    return (size_t(layer) * size_t(capacity_) + size_t(pos)) * size_t(kv_dim_);
+  }
   int capacity_;
   int kv_dim_;
   std::vector<float> k_, v_;

@@ -9,9 +9,12 @@
 namespace qforge::model {
 
 LlamaModel::LlamaModel(const Checkpoint& ckpt, ThreadPool& pool, int max_context)
-    : config_(ckpt.config), weights_(BindLlamaWeights(ckpt)), storage_(ckpt.storage), pool_(pool),
-      rope_(config_.head_dim(), max_context > 0 ? max_context : config_.max_seq_len, config_.rope_theta,
-            config_.rope_style) {}
+    : config_(ckpt.config),
+      weights_(BindLlamaWeights(ckpt)),
+      storage_(ckpt.storage),
+      pool_(pool),
+      rope_(config_.head_dim(), max_context > 0 ? max_context : config_.max_seq_len,
+            config_.rope_theta, config_.rope_style) {}
 
 KvCache LlamaModel::NewCache(int capacity) const {
   if (capacity <= 0 || capacity > max_context()) capacity = max_context();
@@ -33,33 +36,37 @@ void LlamaModel::EnsureScratch(int n) {
   scratch_tokens_ = n;
 }
 
-void LlamaModel::Forward(std::span<const int> tokens, int pos, KvCache& cache, int first_logit, float* logits) {
+void LlamaModel::Forward(std::span<const int> tokens, int pos, KvCache& cache, int first_logit,
+                         float* logits) {
   const int n = int(tokens.size());
   const int dim = config_.dim;
   if (n == 0) return;
   if (pos < 0 || pos + n > cache.capacity() || pos + n > max_context())
-    Fail(ErrorKind::kInvalidInput, "positions {}..{} exceed the context of {} tokens", pos, pos + n - 1,
-         std::min(cache.capacity(), max_context()));
+    Fail(ErrorKind::kInvalidInput, "positions {}..{} exceed the context of {} tokens", pos,
+         pos + n - 1, std::min(cache.capacity(), max_context()));
   QF_CHECK(first_logit >= 0 && first_logit <= n);
   EnsureScratch(n);
   const QTypeTraits& embed = Traits(weights_.token_embedding.type);
   for (int t = 0; t < n; ++t) {
     if (tokens[size_t(t)] < 0 || tokens[size_t(t)] >= config_.vocab_size)
-      Fail(ErrorKind::kInvalidInput, "token id {} is outside the vocabulary of {}", tokens[size_t(t)], config_.vocab_size);
-    embed.dequantize_row(weights_.token_embedding.Row(tokens[size_t(t)]), &x_[size_t(t) * size_t(dim)], dim);
+      Fail(ErrorKind::kInvalidInput, "token id {} is outside the vocabulary of {}",
+           tokens[size_t(t)], config_.vocab_size);
+    embed.dequantize_row(weights_.token_embedding.Row(tokens[size_t(t)]),
+                         &x_[size_t(t) * size_t(dim)], dim);
   }
   for (int l = 0; l < config_.n_layers; ++l) {
     const LayerWeights& lw = weights_.layers[size_t(l)];
     for (int t = 0; t < n; ++t)
-      kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.attn_norm.data(), dim, config_.norm_eps, &xb_[size_t(t) * size_t(dim)]);
+      kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.attn_norm.data(), dim, config_.norm_eps,
+                       &xb_[size_t(t) * size_t(dim)]);
     Attention(l, n, pos, cache);
     FeedForward(lw, n);
   }
   const int rows = n - first_logit;
   if (rows == 0) return;
   for (int t = first_logit; t < n; ++t)
-    kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], weights_.output_norm.data(), dim, config_.norm_eps,
-                     &xb_[size_t(t) * size_t(dim)]);
+    kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], weights_.output_norm.data(), dim,
+                     config_.norm_eps, &xb_[size_t(t) * size_t(dim)]);
   kernels::MatMul(weights_.output, &xb_[size_t(first_logit) * size_t(dim)], rows, logits, pool_);
 }
 
@@ -111,7 +118,8 @@ void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache) {
 void LlamaModel::FeedForward(const LayerWeights& lw, int n) {
   const int dim = config_.dim, hidden = config_.hidden_dim;
   for (int t = 0; t < n; ++t)
-    kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.ffn_norm.data(), dim, config_.norm_eps, &xb_[size_t(t) * size_t(dim)]);
+    kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.ffn_norm.data(), dim, config_.norm_eps,
+                     &xb_[size_t(t) * size_t(dim)]);
   kernels::MatMul(lw.w_gate, xb_.data(), n, gate_.data(), pool_);
   kernels::MatMul(lw.w_up, xb_.data(), n, up_.data(), pool_);
   kernels::SwiGlu(gate_.data(), up_.data(), int64_t(n) * hidden, gate_.data());

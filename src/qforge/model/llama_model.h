@@ -29,7 +29,8 @@ class LlamaModel {
   // writes the logits of batch rows [first_logit, tokens.size()) to `logits`, row-major
   // [tokens.size() - first_logit, vocab]. Throws Error{kInvalidInput} for a token id out of range
   // or positions beyond the cache.
-  void Forward(std::span<const int> tokens, int pos, KvCache& cache, int first_logit, float* logits);
+  void Forward(std::span<const int> tokens, int pos, KvCache& cache, int first_logit,
+               float* logits);
 
  private:
   void Attention(int layer, int n, int pos, KvCache& cache);

@@ -6,14 +6,15 @@
 namespace qforge::model {
 namespace {
 
-const TensorView& Expect(const Checkpoint& ckpt, std::string_view name, std::vector<int64_t> shape) {
+const TensorView& Expect(const Checkpoint& ckpt, std::string_view name,
+                         std::vector<int64_t> shape) {
   const TensorView& t = ckpt.Get(name);
   if (t.shape != shape)
-    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has shape {} but the config implies {}", ckpt.path, name,
-         ShapeString(t.shape), ShapeString(shape));
+    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has shape {} but the config implies {}",
+         ckpt.path, name, ShapeString(t.shape), ShapeString(shape));
   if (t.Cols() % Traits(t.type).block_size != 0)
-    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' rows of {} do not fill whole {} blocks", ckpt.path, name, t.Cols(),
-         Traits(t.type).name);
+    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' rows of {} do not fill whole {} blocks",
+         ckpt.path, name, t.Cols(), Traits(t.type).name);
   return t;
 }
 
@@ -26,9 +27,12 @@ std::vector<float> ExpectVector(const Checkpoint& ckpt, std::string_view name, i
 
 void CheckConfig(const Checkpoint& ckpt) {
   const ModelConfig& c = ckpt.config;
-  if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 || c.vocab_size <= 0 ||
-      c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || c.head_dim() % 2 != 0)
-    Fail(ErrorKind::kInvalidInput, "{}: inconsistent model config (dim {}, hidden {}, {} layers, {} heads, {} kv heads, vocab {})",
+  if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.n_kv_heads <= 0 ||
+      c.vocab_size <= 0 || c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 ||
+      c.head_dim() % 2 != 0)
+    Fail(ErrorKind::kInvalidInput,
+         "{}: inconsistent model config (dim {}, hidden {}, {} layers, {} heads, {} kv heads, "
+         "vocab {})",
          ckpt.path, c.dim, c.hidden_dim, c.n_layers, c.n_heads, c.n_kv_heads, c.vocab_size);
 }
 

@@ -26,7 +26,8 @@ int Sampler::Sample(std::span<const float> logits) {
   std::vector<double> probs(k);
   const double max = logits[size_t(ids[0])];
   double sum = 0;
-  for (size_t i = 0; i < k; ++i) sum += probs[i] = std::exp((logits[size_t(ids[i])] - max) / options_.temperature);
+  for (size_t i = 0; i < k; ++i)
+    sum += probs[i] = std::exp((logits[size_t(ids[i])] - max) / options_.temperature);
   // Nucleus: the smallest prefix whose mass reaches top_p.
   double mass = 0;
   size_t keep = k;
