@@ -14,20 +14,15 @@
 #include "qforge/io/mapped_file.h"
 #include "qforge/io/safetensors_file.h"
 #include "support/paths.h"
+#include "support/temp_dir.h"
 
 namespace qforge::io {
 namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-class BadInput : public ::testing::Test {
+class BadInput : public test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("qforge-bad-input-" + std::to_string(::getpid()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::string Write(const std::string& name, const std::vector<char>& bytes) {
     const std::string path = (dir_ / name).string();
     std::ofstream(path, std::ios::binary).write(bytes.data(), std::streamsize(bytes.size()));
@@ -47,7 +42,6 @@ class BadInput : public ::testing::Test {
       if (!what.empty()) EXPECT_THAT(e.what(), HasSubstr(what));
     }
   }
-  fs::path dir_;
 };
 
 TEST_F(BadInput, Llama2cTruncatedAnywhere) {

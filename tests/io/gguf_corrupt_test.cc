@@ -12,6 +12,7 @@
 #include "qforge/io/gguf_writer.h"
 #include "qforge/io/mapped_file.h"
 #include "support/paths.h"
+#include "support/temp_dir.h"
 
 namespace qforge::io {
 namespace {
@@ -39,17 +40,12 @@ void ExpectError(F&& f, const std::string& path, ErrorKind kind, const std::stri
   }
 }
 
-class GgufCorruptTest : public ::testing::Test {
+class GgufCorruptTest : public test::TempDirTest {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("qforge_gguf_{}_{}", ::getpid(),
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
+    TempDirTest::SetUp();
     good_ = WriteSmall(Path("good.gguf"), 2);
   }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
   // A tiny valid llama checkpoint with a nested array of depth `depth`.
   std::vector<std::byte> WriteSmall(const std::string& path, int depth) {
@@ -94,7 +90,6 @@ class GgufCorruptTest : public ::testing::Test {
     ExpectError([&] { LoadGgufCheckpoint(path); }, path, kind, needle);
   }
 
-  std::filesystem::path dir_;
   std::vector<std::byte> good_;
 };
 

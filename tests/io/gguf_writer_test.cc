@@ -13,6 +13,7 @@
 #include "qforge/io/gguf_checkpoint.h"
 #include "qforge/io/mapped_file.h"
 #include "support/paths.h"
+#include "support/temp_dir.h"
 
 namespace qforge::io {
 namespace {
@@ -21,17 +22,8 @@ const std::string kStoriesGguf =
     test::Shared("reference/stories260K/llamacpp/stories260K-f32.gguf");
 
 // A fresh directory per test, removed at the end.
-class GgufWriterTest : public ::testing::Test {
+class GgufWriterTest : public test::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           fmt::format("qforge_gguf_{}_{}", ::getpid(),
-                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::create_directories(dir_);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir_); }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-  std::filesystem::path dir_;
 };
 
 GgufWriteOptions Options(QType type, std::vector<std::pair<std::string, std::string>> extra = {}) {
