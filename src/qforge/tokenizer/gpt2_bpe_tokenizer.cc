@@ -48,7 +48,7 @@ void AppendTokenBytes(std::string_view token, std::string& out) {
 }  // namespace
 
 Gpt2BpeTokenizer::Gpt2BpeTokenizer(Vocab vocab, std::string source)
-    : vocab_(std::move(vocab)), source_(std::move(source)) {
+    : VocabTokenizer(std::move(vocab)), source_(std::move(source)) {
   const size_t n = vocab_.tokens.size();
   if (vocab_.kind != VocabKind::kGpt2Bpe)
     Fail(ErrorKind::kInvalidInput, "{}: not a byte-level BPE vocabulary", source_);

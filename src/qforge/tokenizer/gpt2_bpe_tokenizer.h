@@ -14,7 +14,7 @@
 
 namespace qforge::tokenizer {
 
-class Gpt2BpeTokenizer : public Tokenizer {
+class Gpt2BpeTokenizer : public VocabTokenizer {
  public:
   // From a vocabulary of kind kGpt2Bpe: tokens in byte-level form ("Ġ" for space), merges "a b" in
   // priority order. Throws Error{kInvalidInput} naming `source` when a merge names an unknown token
@@ -33,10 +33,6 @@ class Gpt2BpeTokenizer : public Tokenizer {
   // GPT-2 has no BOS: add_bos adds one only when the vocabulary defines one and asks for it.
   std::vector<int> Encode(std::string_view text, bool add_bos) const override;
   std::string DecodeToken(int id) const override;
-  int bos_id() const override { return vocab_.bos_id; }
-  int eos_id() const override { return vocab_.eos_id; }
-  int vocab_size() const override { return int(vocab_.tokens.size()); }
-  Vocab ToVocab() const override { return vocab_; }
 
  protected:
   bool is_control(int id) const override;
@@ -48,7 +44,6 @@ class Gpt2BpeTokenizer : public Tokenizer {
   };
   void EncodeWord(std::string_view word, std::vector<int>& out) const;
 
-  Vocab vocab_;
   std::string source_;
   std::array<int, 256> byte_ids_{};             // token of each single byte
   std::unordered_map<uint64_t, Merge> merges_;  // (left id << 32 | right id) -> merge

@@ -24,7 +24,7 @@ SpmVocabTokenizer::SpmVocabTokenizer(Vocab vocab)
     : SpmVocabTokenizer(vocab, InferRemoveExtraWhitespaces(vocab)) {}
 
 SpmVocabTokenizer::SpmVocabTokenizer(Vocab vocab, bool remove_extra_whitespaces)
-    : vocab_(std::move(vocab)) {
+    : VocabTokenizer(std::move(vocab)) {
   normalization_ = {vocab_.add_space_prefix, remove_extra_whitespaces};
   const size_t n = vocab_.tokens.size();
   if (vocab_.kind != VocabKind::kSentencePiece)

@@ -12,7 +12,7 @@
 
 namespace qforge::tokenizer {
 
-class SpmVocabTokenizer : public Tokenizer {
+class SpmVocabTokenizer : public VocabTokenizer {
  public:
   // Throws Error{kInvalidInput} when the vocabulary is not a SentencePiece one or is inconsistent
   // (scores or types of another length, special ids out of range).
@@ -26,10 +26,6 @@ class SpmVocabTokenizer : public Tokenizer {
   // is, then spells pieces that are not tokens as <0xXX> byte tokens (or unk without them).
   std::vector<int> Encode(std::string_view text, bool add_bos) const override;
   std::string DecodeToken(int id) const override;
-  int bos_id() const override { return vocab_.bos_id; }
-  int eos_id() const override { return vocab_.eos_id; }
-  int vocab_size() const override { return int(vocab_.tokens.size()); }
-  Vocab ToVocab() const override { return vocab_; }
 
   bool remove_extra_whitespaces() const { return normalization_.remove_extra_whitespaces; }
 
@@ -51,7 +47,6 @@ class SpmVocabTokenizer : public Tokenizer {
   void AppendSymbol(std::string_view text, uint32_t begin, uint32_t size, int id,
                     std::vector<int>& out) const;
 
-  Vocab vocab_;
   SpmNormalization normalization_;
   // Only normal and user-defined pieces take part in merging, as in SentencePiece's BPE model:
   // control, unknown, byte and unused pieces are never produced by merging text.

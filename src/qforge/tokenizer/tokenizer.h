@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "qforge/core/checkpoint.h"
@@ -41,6 +42,20 @@ class Tokenizer {
   virtual bool strips_dummy_prefix() const { return false; }
   // Control tokens decode to nothing and do not count as "the first token" for that stripping.
   virtual bool is_control(int id) const { return false; }
+};
+
+// A tokenizer that owns its vocabulary in GGUF form (SpmVocabTokenizer, Gpt2BpeTokenizer): the
+// special ids, the size and ToVocab come straight from it.
+class VocabTokenizer : public Tokenizer {
+ public:
+  int bos_id() const override { return vocab_.bos_id; }
+  int eos_id() const override { return vocab_.eos_id; }
+  int vocab_size() const override { return int(vocab_.tokens.size()); }
+  Vocab ToVocab() const override { return vocab_; }
+
+ protected:
+  explicit VocabTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {}
+  Vocab vocab_;
 };
 
 }  // namespace qforge::tokenizer
