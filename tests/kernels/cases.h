@@ -34,13 +34,21 @@ inline std::vector<QType> AllQTypes() {
   return types;
 }
 
-// Odd shapes: row lengths around the vector widths (4, 8, 16 lanes) and their multiples, token
-// counts below, at and above a tile; 37 rows is not a multiple of any tile height.
+// A row length rounded up to whole blocks of `type` (rows of block types hold whole blocks):
+// 1, 3, 17 -> 32, 63 -> 64, 65 -> 96, 255 -> 256, 257 -> 288 for 32-element blocks.
+inline int64_t WholeBlocks(int64_t in, QType type) {
+  const int64_t b = Traits(type).block_size;
+  return (in + b - 1) / b * b;
+}
+
+// Odd shapes: row lengths around the vector widths (4, 8, 16 lanes) and their multiples (rounded
+// up to whole blocks), token counts below, at and above a tile; 37 rows is not a multiple of any
+// tile height.
 inline std::vector<MatMulCase> MatMulTestCases() {
   std::vector<MatMulCase> cases;
   for (QType type : AllQTypes())
     for (int64_t in : {1, 3, 17, 63, 64, 65, 255, 257})
-      for (int64_t tokens : {1, 5, 64}) cases.push_back({37, in, tokens, type});
+      for (int64_t tokens : {1, 5, 64}) cases.push_back({37, WholeBlocks(in, type), tokens, type});
   return cases;
 }
 
@@ -48,9 +56,9 @@ inline std::vector<MatMulCase> MatMulTestCases() {
 inline std::vector<MatMulCase> MatMulThreadingCases() {
   std::vector<MatMulCase> cases;
   for (QType type : AllQTypes()) {
-    cases.push_back({1029, 257, 1, type});
-    cases.push_back({203, 255, 5, type});
-    cases.push_back({131, 65, 64, type});
+    cases.push_back({1029, WholeBlocks(257, type), 1, type});
+    cases.push_back({203, WholeBlocks(255, type), 5, type});
+    cases.push_back({131, WholeBlocks(65, type), 64, type});
   }
   return cases;
 }

@@ -26,12 +26,19 @@ inline double DotTolerance(double sum_abs_products, int64_t n) {
 
 // One output of MatMul: a dot product of the weight row (after conversion to f32) with the
 // activations. The conversion of F32, F16 and BF16 to f32 is exact (tested exactly on its own),
-// so only the accumulation error remains. Quantized types will add their dequantization error.
+// so only the accumulation error remains. Block types (Q8_0 ... Q5_1) are dequantized by the same
+// traits dequantize_row in the kernel and in ref::MatMul, so both multiply the same f32 weights
+// (sum_abs_products is taken over them) and again only the summation order differs.
 inline double MatmulTolerance(double sum_abs_products, int64_t n, QType type) {
   switch (type) {
     case QType::kF32:
     case QType::kF16:
     case QType::kBF16:
+    case QType::kQ8_0:
+    case QType::kQ4_0:
+    case QType::kQ4_1:
+    case QType::kQ5_0:
+    case QType::kQ5_1:
       return DotTolerance(sum_abs_products, n);
     case QType::kCount:
       break;

@@ -8,6 +8,7 @@
 
 #include "qforge/core/error.h"
 #include "qforge/core/half.h"
+#include "qforge/core/qblocks.h"
 
 namespace qforge {
 namespace {
@@ -37,6 +38,16 @@ constexpr QTypeTraits kQTypeTraits[] = {
     {QType::kF32, "F32", 0, 1, 4, DequantizeF32, QuantizeF32},
     {QType::kF16, "F16", 1, 1, 2, DequantizeF16, QuantizeF16},
     {QType::kBF16, "BF16", 30, 1, 2, DequantizeBF16, QuantizeBF16},
+    {QType::kQ8_0, "Q8_0", 8, kLegacyBlockSize, sizeof(BlockQ8_0), DequantizeRowQ8_0,
+     QuantizeRowQ8_0},
+    {QType::kQ4_0, "Q4_0", 2, kLegacyBlockSize, sizeof(BlockQ4_0), DequantizeRowQ4_0,
+     QuantizeRowQ4_0},
+    {QType::kQ4_1, "Q4_1", 3, kLegacyBlockSize, sizeof(BlockQ4_1), DequantizeRowQ4_1,
+     QuantizeRowQ4_1},
+    {QType::kQ5_0, "Q5_0", 6, kLegacyBlockSize, sizeof(BlockQ5_0), DequantizeRowQ5_0,
+     QuantizeRowQ5_0},
+    {QType::kQ5_1, "Q5_1", 7, kLegacyBlockSize, sizeof(BlockQ5_1), DequantizeRowQ5_1,
+     QuantizeRowQ5_1},
 };
 static_assert(std::size(kQTypeTraits) == kQTypeCount, "one traits row per QType");
 

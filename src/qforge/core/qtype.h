@@ -17,6 +17,11 @@ enum class QType : uint8_t {
   kF32,
   kF16,
   kBF16,
+  kQ8_0,
+  kQ4_0,
+  kQ4_1,
+  kQ5_0,
+  kQ5_1,
   kCount,
 };
 inline constexpr size_t kQTypeCount = size_t(QType::kCount);

@@ -182,7 +182,12 @@ uint32_t FileType(QType matrix_type) {
     case QType::kF16:
       return 1;  // LLAMA_FTYPE_MOSTLY_F16
     case QType::kBF16:
-      return 32;  // LLAMA_FTYPE_MOSTLY_BF16
+      return 32;        // LLAMA_FTYPE_MOSTLY_BF16
+    case QType::kQ8_0:  // block types need a quantization recipe, which export does not run
+    case QType::kQ4_0:
+    case QType::kQ4_1:
+    case QType::kQ5_0:
+    case QType::kQ5_1:
     case QType::kCount:
       break;
   }

@@ -1,8 +1,9 @@
 // The one runtime-to-template bridge of the kernels (STYLE.md practice 3): QType -> storage type.
 //
 // Outside VisitQType, kernel code is typed: it is a template on the storage element type
-// (float, hwy::float16_t, hwy::bfloat16_t) and never switches on the enum. A new storage type adds
-// one case here; -Werror=switch makes forgetting it a compile error.
+// (float, hwy::float16_t, hwy::bfloat16_t, or the BlockRows tag of matmul.h for block-quantized
+// types, which dequantize through the traits table) and never switches on the enum. A new storage
+// type adds one case here; -Werror=switch makes forgetting it a compile error.
 #pragma once
 
 #include <cstdio>
@@ -11,6 +12,7 @@
 
 #include "hwy/base.h"
 #include "qforge/core/qtype.h"
+#include "qforge/kernels/matmul.h"
 
 namespace qforge::kernels {
 
@@ -24,6 +26,12 @@ decltype(auto) VisitQType(QType type, Visitor&& visit) {
       return visit.template operator()<hwy::float16_t>();
     case QType::kBF16:
       return visit.template operator()<hwy::bfloat16_t>();
+    case QType::kQ8_0:
+    case QType::kQ4_0:
+    case QType::kQ4_1:
+    case QType::kQ5_0:
+    case QType::kQ5_1:
+      return visit.template operator()<BlockRows>();
     case QType::kCount:
       break;
   }

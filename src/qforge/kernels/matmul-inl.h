@@ -96,7 +96,8 @@ HWY_INLINE void Tile(const MatMulArgs& a, int64_t o0, int64_t t0) {
   const T* w[kR];
   const float* x[kT];
   for (size_t r = 0; r < kR; ++r)
-    w[r] = reinterpret_cast<const T*>(static_cast<const char*>(a.w) + size_t(o0 + r) * a.w_stride);
+    w[r] = reinterpret_cast<const T*>(static_cast<const char*>(a.w) +
+                                      size_t(o0 - a.w_first_row + int64_t(r)) * a.w_stride);
   for (size_t t = 0; t < kT; ++t) x[t] = a.x + size_t(t0 + t) * in;
   VF acc[kR][kT];
   for (size_t r = 0; r < kR; ++r)

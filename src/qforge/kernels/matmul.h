@@ -9,17 +9,26 @@
 #include <cstdint>
 
 #include "hwy/base.h"
+#include "qforge/core/qtype.h"
 
 namespace qforge::kernels {
 
 struct MatMulArgs {
   const void* w;  // [out, in] weights, rows `w_stride` bytes apart
   size_t w_stride;
+  QType type;               // storage type of w (block types dequantize through its traits row)
+  int64_t w_first_row = 0;  // the row of W stored at `w`: lets a buffer hold only some rows
   int64_t out, in;
   const float* x;  // [n_tokens, in]
   int64_t n_tokens;
   float* y;  // [n_tokens, out]
 };
+
+// Tag for the block-quantized types (Q8_0, Q4_0, ...): MatMulRows<BlockRows> dequantizes a few
+// weight rows at a time into an f32 buffer through Traits(type).dequantize_row and runs the f32
+// kernel on them. Every output is still one f32 dot product computed by one thread in a fixed
+// order, so results stay bit-identical at any thread count.
+struct BlockRows {};
 
 template <typename T>
 void MatMulRows(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
@@ -30,5 +39,7 @@ template <>
 void MatMulRows<hwy::float16_t>(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
 template <>
 void MatMulRows<hwy::bfloat16_t>(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
+template <>
+void MatMulRows<BlockRows>(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
 
 }  // namespace qforge::kernels

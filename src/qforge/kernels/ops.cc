@@ -32,7 +32,8 @@ HWY_EXPORT(TargetNameImpl);
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
   QF_CHECK(w.shape.size() == 2);
   QF_CHECK(n_tokens >= 0);
-  const MatMulArgs args{w.data, w.RowStride(), w.shape[0], w.shape[1], x, n_tokens, y};
+  QF_CHECK(w.shape[1] % Traits(w.type).block_size == 0);  // rows are whole blocks
+  const MatMulArgs args{w.data, w.RowStride(), w.type, 0, w.shape[0], w.shape[1], x, n_tokens, y};
   const int64_t groups = (args.out + kRowGroup - 1) / kRowGroup;
   const int64_t macs_per_group = std::max<int64_t>(1, kRowGroup * args.in * n_tokens);
   const int64_t min_groups = std::max<int64_t>(1, kMinMacsPerThread / macs_per_group);
