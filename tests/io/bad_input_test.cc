@@ -39,7 +39,9 @@ class BadInput : public test::TempDirTest {
       ADD_FAILURE() << "no error for " << path;
     } catch (const Error& e) {
       EXPECT_THAT(e.what(), HasSubstr(path));
-      if (!what.empty()) EXPECT_THAT(e.what(), HasSubstr(what));
+      if (!what.empty()) {
+        EXPECT_THAT(e.what(), HasSubstr(what));
+      }
     }
   }
 };
@@ -73,12 +75,11 @@ TEST_F(BadInput, MissingFile) {
 }
 
 std::vector<char> Safetensors(const std::string& header, size_t data_bytes) {
-  std::vector<char> out(8);
   const uint64_t n = header.size();
-  std::memcpy(out.data(), &n, 8);
-  out.insert(out.end(), header.begin(), header.end());
-  out.resize(out.size() + data_bytes, 0);
-  return out;
+  std::string out(reinterpret_cast<const char*>(&n), 8);  // little-endian length, as on x86
+  out += header;
+  out.append(data_bytes, '\0');
+  return {out.begin(), out.end()};
 }
 
 TEST_F(BadInput, SafetensorsLies) {
