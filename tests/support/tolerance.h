@@ -39,6 +39,14 @@ inline double MatmulTolerance(double sum_abs_products, int64_t n, QType type) {
     case QType::kQ4_1:
     case QType::kQ5_0:
     case QType::kQ5_1:
+    case QType::kQ2_K:  // the k-quants, IQ4_NL and Q8_1/Q8_K likewise
+    case QType::kQ3_K:
+    case QType::kQ4_K:
+    case QType::kQ5_K:
+    case QType::kQ6_K:
+    case QType::kIQ4_NL:
+    case QType::kQ8_1:
+    case QType::kQ8_K:
       return DotTolerance(sum_abs_products, n);
     case QType::kCount:
       break;

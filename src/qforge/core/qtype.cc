@@ -9,6 +9,7 @@
 #include "qforge/core/error.h"
 #include "qforge/core/half.h"
 #include "qforge/core/qblocks.h"
+#include "qforge/core/qblocks_kquants.h"
 
 namespace qforge {
 namespace {
@@ -48,6 +49,15 @@ constexpr QTypeTraits kQTypeTraits[] = {
      QuantizeRowQ5_0},
     {QType::kQ5_1, "Q5_1", 7, kLegacyBlockSize, sizeof(BlockQ5_1), DequantizeRowQ5_1,
      QuantizeRowQ5_1},
+    {QType::kQ2_K, "Q2_K", 10, kQK_K, sizeof(BlockQ2_K), DequantizeRowQ2_K, QuantizeRowQ2_K},
+    {QType::kQ3_K, "Q3_K", 11, kQK_K, sizeof(BlockQ3_K), DequantizeRowQ3_K, QuantizeRowQ3_K},
+    {QType::kQ4_K, "Q4_K", 12, kQK_K, sizeof(BlockQ4_K), DequantizeRowQ4_K, QuantizeRowQ4_K},
+    {QType::kQ5_K, "Q5_K", 13, kQK_K, sizeof(BlockQ5_K), DequantizeRowQ5_K, QuantizeRowQ5_K},
+    {QType::kQ6_K, "Q6_K", 14, kQK_K, sizeof(BlockQ6_K), DequantizeRowQ6_K, QuantizeRowQ6_K},
+    {QType::kIQ4_NL, "IQ4_NL", 20, kQK4_NL, sizeof(BlockIQ4_NL), DequantizeRowIQ4_NL,
+     QuantizeRowIQ4_NL},
+    {QType::kQ8_1, "Q8_1", 9, kQK8_1, sizeof(BlockQ8_1), DequantizeRowQ8_1, QuantizeRowQ8_1},
+    {QType::kQ8_K, "Q8_K", 15, kQK_K, sizeof(BlockQ8_K), DequantizeRowQ8_K, QuantizeRowQ8_K},
 };
 static_assert(std::size(kQTypeTraits) == kQTypeCount, "one traits row per QType");
 

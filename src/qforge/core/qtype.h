@@ -22,6 +22,14 @@ enum class QType : uint8_t {
   kQ4_1,
   kQ5_0,
   kQ5_1,
+  kQ2_K,
+  kQ3_K,
+  kQ4_K,
+  kQ5_K,
+  kQ6_K,
+  kIQ4_NL,
+  kQ8_1,  // activation-only: the 8-bit partner of Q4_1/Q5_1 dot products
+  kQ8_K,  // activation-only: the 8-bit partner of k-quant dot products
   kCount,
 };
 inline constexpr size_t kQTypeCount = size_t(QType::kCount);

@@ -31,6 +31,14 @@ decltype(auto) VisitQType(QType type, Visitor&& visit) {
     case QType::kQ4_1:
     case QType::kQ5_0:
     case QType::kQ5_1:
+    case QType::kQ2_K:
+    case QType::kQ3_K:
+    case QType::kQ4_K:
+    case QType::kQ5_K:
+    case QType::kQ6_K:
+    case QType::kIQ4_NL:
+    case QType::kQ8_1:
+    case QType::kQ8_K:
       return visit.template operator()<BlockRows>();
     case QType::kCount:
       break;
