@@ -10,6 +10,7 @@
 #include "qforge/core/half.h"
 #include "qforge/core/qblocks.h"
 #include "qforge/core/qblocks_kquants.h"
+#include "qforge/core/qblocks_native.h"
 
 namespace qforge {
 namespace {
@@ -58,6 +59,71 @@ constexpr QTypeTraits kQTypeTraits[] = {
      QuantizeRowIQ4_NL},
     {QType::kQ8_1, "Q8_1", 9, kQK8_1, sizeof(BlockQ8_1), DequantizeRowQ8_1, QuantizeRowQ8_1},
     {QType::kQ8_K, "Q8_K", 15, kQK_K, sizeof(BlockQ8_K), DequantizeRowQ8_K, QuantizeRowQ8_K},
+    // qforge-native types (core/qblocks_native.h): ggml_type -1, so never read from or written to
+    // GGUF. Per-row types store their f32 scale (and zero) in a row header.
+    {QType::kINT8, "INT8", -1, 1, 1, DequantizeRowInt8, QuantizeRowInt8, sizeof(RowHeaderScale)},
+    {QType::kINT4_G32, "INT4_G32", -1, 32, sizeof(BlockIntSym<4, 32>),
+     DequantizeRowIntGroup<4, 32, false>, QuantizeRowIntGroup<4, 32, false>},
+    {QType::kINT4_G64, "INT4_G64", -1, 64, sizeof(BlockIntSym<4, 64>),
+     DequantizeRowIntGroup<4, 64, false>, QuantizeRowIntGroup<4, 64, false>},
+    {QType::kINT4_G128, "INT4_G128", -1, 128, sizeof(BlockIntSym<4, 128>),
+     DequantizeRowIntGroup<4, 128, false>, QuantizeRowIntGroup<4, 128, false>},
+    {QType::kINT4_G32_Z, "INT4_G32_Z", -1, 32, sizeof(BlockIntAsym<4, 32>),
+     DequantizeRowIntGroup<4, 32, true>, QuantizeRowIntGroup<4, 32, true>},
+    {QType::kINT4_G64_Z, "INT4_G64_Z", -1, 64, sizeof(BlockIntAsym<4, 64>),
+     DequantizeRowIntGroup<4, 64, true>, QuantizeRowIntGroup<4, 64, true>},
+    {QType::kINT4_G128_Z, "INT4_G128_Z", -1, 128, sizeof(BlockIntAsym<4, 128>),
+     DequantizeRowIntGroup<4, 128, true>, QuantizeRowIntGroup<4, 128, true>},
+    {QType::kINT4_ROW, "INT4_ROW", -1, IntRowUnit(4), size_t(IntRowUnit(4) * 4 / 8),
+     DequantizeRowIntRow<4, false>, QuantizeRowIntRow<4, false>, sizeof(RowHeaderScale)},
+    {QType::kINT4_ROW_Z, "INT4_ROW_Z", -1, IntRowUnit(4), size_t(IntRowUnit(4) * 4 / 8),
+     DequantizeRowIntRow<4, true>, QuantizeRowIntRow<4, true>, sizeof(RowHeaderScaleZero)},
+    {QType::kINT3_G32, "INT3_G32", -1, 32, sizeof(BlockIntSym<3, 32>),
+     DequantizeRowIntGroup<3, 32, false>, QuantizeRowIntGroup<3, 32, false>},
+    {QType::kINT3_G64, "INT3_G64", -1, 64, sizeof(BlockIntSym<3, 64>),
+     DequantizeRowIntGroup<3, 64, false>, QuantizeRowIntGroup<3, 64, false>},
+    {QType::kINT3_G128, "INT3_G128", -1, 128, sizeof(BlockIntSym<3, 128>),
+     DequantizeRowIntGroup<3, 128, false>, QuantizeRowIntGroup<3, 128, false>},
+    {QType::kINT3_G32_Z, "INT3_G32_Z", -1, 32, sizeof(BlockIntAsym<3, 32>),
+     DequantizeRowIntGroup<3, 32, true>, QuantizeRowIntGroup<3, 32, true>},
+    {QType::kINT3_G64_Z, "INT3_G64_Z", -1, 64, sizeof(BlockIntAsym<3, 64>),
+     DequantizeRowIntGroup<3, 64, true>, QuantizeRowIntGroup<3, 64, true>},
+    {QType::kINT3_G128_Z, "INT3_G128_Z", -1, 128, sizeof(BlockIntAsym<3, 128>),
+     DequantizeRowIntGroup<3, 128, true>, QuantizeRowIntGroup<3, 128, true>},
+    {QType::kINT3_ROW, "INT3_ROW", -1, IntRowUnit(3), size_t(IntRowUnit(3) * 3 / 8),
+     DequantizeRowIntRow<3, false>, QuantizeRowIntRow<3, false>, sizeof(RowHeaderScale)},
+    {QType::kINT3_ROW_Z, "INT3_ROW_Z", -1, IntRowUnit(3), size_t(IntRowUnit(3) * 3 / 8),
+     DequantizeRowIntRow<3, true>, QuantizeRowIntRow<3, true>, sizeof(RowHeaderScaleZero)},
+    {QType::kINT2_G32, "INT2_G32", -1, 32, sizeof(BlockIntSym<2, 32>),
+     DequantizeRowIntGroup<2, 32, false>, QuantizeRowIntGroup<2, 32, false>},
+    {QType::kINT2_G64, "INT2_G64", -1, 64, sizeof(BlockIntSym<2, 64>),
+     DequantizeRowIntGroup<2, 64, false>, QuantizeRowIntGroup<2, 64, false>},
+    {QType::kINT2_G128, "INT2_G128", -1, 128, sizeof(BlockIntSym<2, 128>),
+     DequantizeRowIntGroup<2, 128, false>, QuantizeRowIntGroup<2, 128, false>},
+    {QType::kINT2_G32_Z, "INT2_G32_Z", -1, 32, sizeof(BlockIntAsym<2, 32>),
+     DequantizeRowIntGroup<2, 32, true>, QuantizeRowIntGroup<2, 32, true>},
+    {QType::kINT2_G64_Z, "INT2_G64_Z", -1, 64, sizeof(BlockIntAsym<2, 64>),
+     DequantizeRowIntGroup<2, 64, true>, QuantizeRowIntGroup<2, 64, true>},
+    {QType::kINT2_G128_Z, "INT2_G128_Z", -1, 128, sizeof(BlockIntAsym<2, 128>),
+     DequantizeRowIntGroup<2, 128, true>, QuantizeRowIntGroup<2, 128, true>},
+    {QType::kINT2_ROW, "INT2_ROW", -1, IntRowUnit(2), size_t(IntRowUnit(2) * 2 / 8),
+     DequantizeRowIntRow<2, false>, QuantizeRowIntRow<2, false>, sizeof(RowHeaderScale)},
+    {QType::kINT2_ROW_Z, "INT2_ROW_Z", -1, IntRowUnit(2), size_t(IntRowUnit(2) * 2 / 8),
+     DequantizeRowIntRow<2, true>, QuantizeRowIntRow<2, true>, sizeof(RowHeaderScaleZero)},
+    {QType::kNF4, "NF4", -1, kNF4BlockSize, sizeof(BlockNF4), DequantizeRowNF4, QuantizeRowNF4},
+    {QType::kNF4_DQ, "NF4_DQ", -1, kNF4BlockSize, sizeof(BlockNF4), DequantizeRowNF4,
+     QuantizeRowNF4DQ},
+    {QType::kFP4, "FP4", -1, kNF4BlockSize, sizeof(BlockNF4), DequantizeRowFP4, QuantizeRowFP4},
+    {QType::kFP8_E4M3, "FP8_E4M3", -1, 1, 1, DequantizeRowFP8E4M3, QuantizeRowFP8E4M3,
+     sizeof(RowHeaderScale)},
+    {QType::kFP8_E5M2, "FP8_E5M2", -1, 1, 1, DequantizeRowFP8E5M2, QuantizeRowFP8E5M2,
+     sizeof(RowHeaderScale)},
+    // Per-tensor scale: QuantizeTensor gives every row the tensor's scale; quantize_row alone
+    // treats its row as the whole tensor.
+    {QType::kFP8_E4M3_T, "FP8_E4M3_T", -1, 1, 1, DequantizeRowFP8E4M3, QuantizeRowFP8E4M3,
+     sizeof(RowHeaderScale)},
+    {QType::kFP8_E5M2_T, "FP8_E5M2_T", -1, 1, 1, DequantizeRowFP8E5M2, QuantizeRowFP8E5M2,
+     sizeof(RowHeaderScale)},
 };
 static_assert(std::size(kQTypeTraits) == kQTypeCount, "one traits row per QType");
 
@@ -76,6 +142,7 @@ const QTypeTraits& Traits(QType type) {
 }
 
 std::optional<QType> QTypeFromGgml(int ggml_type) {
+  if (ggml_type < 0) return std::nullopt;  // -1 marks the qforge-native types: not ggml types
   for (const QTypeTraits& t : kQTypeTraits)
     if (t.ggml_type == ggml_type) return t.type;
   return std::nullopt;

@@ -30,6 +30,39 @@ enum class QType : uint8_t {
   kIQ4_NL,
   kQ8_1,  // activation-only: the 8-bit partner of Q4_1/Q5_1 dot products
   kQ8_K,  // activation-only: the 8-bit partner of k-quant dot products
+  // qforge-native types (core/qblocks_native.h); ggml has none of them, so never in GGUF.
+  kINT8,
+  kINT4_G32,
+  kINT4_G64,
+  kINT4_G128,
+  kINT4_G32_Z,
+  kINT4_G64_Z,
+  kINT4_G128_Z,
+  kINT4_ROW,
+  kINT4_ROW_Z,
+  kINT3_G32,
+  kINT3_G64,
+  kINT3_G128,
+  kINT3_G32_Z,
+  kINT3_G64_Z,
+  kINT3_G128_Z,
+  kINT3_ROW,
+  kINT3_ROW_Z,
+  kINT2_G32,
+  kINT2_G64,
+  kINT2_G128,
+  kINT2_G32_Z,
+  kINT2_G64_Z,
+  kINT2_G128_Z,
+  kINT2_ROW,
+  kINT2_ROW_Z,
+  kNF4,
+  kNF4_DQ,
+  kFP4,
+  kFP8_E4M3,
+  kFP8_E5M2,
+  kFP8_E4M3_T,
+  kFP8_E5M2_T,
   kCount,
 };
 inline constexpr size_t kQTypeCount = size_t(QType::kCount);
@@ -47,6 +80,9 @@ struct QTypeTraits {
   size_t block_bytes;     // bytes per block
   DequantizeRowFn dequantize_row;
   QuantizeRowFn quantize_row;  // null where quantization needs a method (calibration, search)
+  // Bytes at the start of every row before its blocks: the f32 per-row scale (and zero point) of
+  // per-channel types such as INT8, FP8_E4M3 and INT4_ROW. Rows stay self-contained.
+  size_t row_header_bytes = 0;
 };
 
 const QTypeTraits& Traits(QType type);
@@ -56,9 +92,10 @@ std::optional<QType> QTypeFromName(std::string_view name);  // case-insensitive
 // Bytes of a row of `n` elements; n must be a multiple of the block size.
 inline size_t RowBytes(QType type, int64_t n) {
   const QTypeTraits& t = Traits(type);
-  return size_t(n / t.block_size) * t.block_bytes;
+  return t.row_header_bytes + size_t(n / t.block_size) * t.block_bytes;
 }
-// Storage bits per weight including scales, e.g. 4.5 for Q4_0.
+// Storage bits per weight including block scales, e.g. 4.5 for Q4_0 (a per-row header, 32 or 64
+// bits per row, is not included: it depends on the row length).
 inline double BitsPerWeight(QType type) {
   const QTypeTraits& t = Traits(type);
   return 8.0 * double(t.block_bytes) / double(t.block_size);

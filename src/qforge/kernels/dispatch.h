@@ -39,6 +39,38 @@ decltype(auto) VisitQType(QType type, Visitor&& visit) {
     case QType::kIQ4_NL:
     case QType::kQ8_1:
     case QType::kQ8_K:
+    case QType::kINT8:  // qforge-native types (core/qblocks_native.h); rows may have a header
+    case QType::kINT4_G32:
+    case QType::kINT4_G64:
+    case QType::kINT4_G128:
+    case QType::kINT4_G32_Z:
+    case QType::kINT4_G64_Z:
+    case QType::kINT4_G128_Z:
+    case QType::kINT4_ROW:
+    case QType::kINT4_ROW_Z:
+    case QType::kINT3_G32:
+    case QType::kINT3_G64:
+    case QType::kINT3_G128:
+    case QType::kINT3_G32_Z:
+    case QType::kINT3_G64_Z:
+    case QType::kINT3_G128_Z:
+    case QType::kINT3_ROW:
+    case QType::kINT3_ROW_Z:
+    case QType::kINT2_G32:
+    case QType::kINT2_G64:
+    case QType::kINT2_G128:
+    case QType::kINT2_G32_Z:
+    case QType::kINT2_G64_Z:
+    case QType::kINT2_G128_Z:
+    case QType::kINT2_ROW:
+    case QType::kINT2_ROW_Z:
+    case QType::kNF4:
+    case QType::kNF4_DQ:
+    case QType::kFP4:
+    case QType::kFP8_E4M3:
+    case QType::kFP8_E5M2:
+    case QType::kFP8_E4M3_T:
+    case QType::kFP8_E5M2_T:
       return visit.template operator()<BlockRows>();
     case QType::kCount:
       break;
