@@ -22,6 +22,10 @@ struct MatMulArgs {
   const float* x;  // [n_tokens, in]
   int64_t n_tokens;
   float* y;  // [n_tokens, out]
+  // QDotRows only: x quantized to the weight type's activation format (vec_dot.h), token rows
+  // `xq_stride` bytes apart. MatMul fills it once per call, before the threads split the rows.
+  const void* xq = nullptr;
+  size_t xq_stride = 0;
 };
 
 // Tag for the block-quantized types (Q8_0, Q4_0, ...): MatMulRows<BlockRows> dequantizes a few
@@ -29,6 +33,11 @@ struct MatMulArgs {
 // kernel on them. Every output is still one f32 dot product computed by one thread in a fixed
 // order, so results stay bit-identical at any thread count.
 struct BlockRows {};
+
+// Tag for the block types with an integer dot product (vec_dot.h: Q4_0, Q8_0, ...):
+// MatMulRows<QDotRows> multiplies the weight codes by 8-bit activation codes (args.xq) as ggml
+// does. Each output is one dot product computed by one thread in a fixed order.
+struct QDotRows {};
 
 template <typename T>
 void MatMulRows(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
@@ -41,5 +50,7 @@ template <>
 void MatMulRows<hwy::bfloat16_t>(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
 template <>
 void MatMulRows<BlockRows>(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
+template <>
+void MatMulRows<QDotRows>(const MatMulArgs& args, int64_t row_begin, int64_t row_end);
 
 }  // namespace qforge::kernels

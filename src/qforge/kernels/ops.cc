@@ -7,11 +7,14 @@
 
 #if HWY_ONCE
 #include <algorithm>
+#include <cstddef>
+#include <vector>
 
 #include "qforge/core/error.h"
 #include "qforge/kernels/dispatch.h"
 #include "qforge/kernels/matmul.h"
 #include "qforge/kernels/ops.h"
+#include "qforge/kernels/vec_dot.h"
 
 namespace qforge::kernels {
 namespace {
@@ -20,6 +23,24 @@ constexpr int64_t kRowGroup = 8;
 // Below about 64K multiply-adds (~5 us on one core) waking another thread costs more than it
 // saves, so small products (a 64x64 GEMV) stay on the calling thread.
 constexpr int64_t kMinMacsPerThread = 1 << 16;
+
+// Weight types with an integer dot product multiply 8-bit activations (vec_dot.h): quantize every
+// token's row once, before the threads split the weight rows, so all of them share it. Tokens are
+// independent, so splitting them across threads changes nothing in the result.
+void QuantizeActivations(const VecDotTraits& q, MatMulArgs& args, std::vector<std::byte>& xq,
+                         ThreadPool& pool) {
+  const QuantizeRowFn quantize = Traits(q.act).quantize_row;
+  args.xq_stride = RowBytes(q.act, args.in);
+  xq.resize(args.xq_stride * size_t(args.n_tokens));
+  pool.ParallelFor(
+      args.n_tokens,
+      [&](int64_t begin, int64_t end) {
+        for (int64_t t = begin; t < end; ++t)
+          quantize(args.x + size_t(t * args.in), xq.data() + size_t(t) * args.xq_stride, args.in);
+      },
+      std::max<int64_t>(1, kMinMacsPerThread / args.in));
+  args.xq = xq.data();
+}
 }  // namespace
 
 HWY_EXPORT(DotImpl);
@@ -33,19 +54,28 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   QF_CHECK(w.shape.size() == 2);
   QF_CHECK(n_tokens >= 0);
   QF_CHECK(w.shape[1] % Traits(w.type).block_size == 0);  // rows are whole blocks
-  const MatMulArgs args{w.data, w.RowStride(), w.type, 0, w.shape[0], w.shape[1], x, n_tokens, y};
+  MatMulArgs args{w.data, w.RowStride(), w.type, 0, w.shape[0], w.shape[1], x, n_tokens, y};
   const int64_t groups = (args.out + kRowGroup - 1) / kRowGroup;
   const int64_t macs_per_group = std::max<int64_t>(1, kRowGroup * args.in * n_tokens);
   const int64_t min_groups = std::max<int64_t>(1, kMinMacsPerThread / macs_per_group);
   if (n_tokens == 0) return;
-  VisitQType(w.type, [&]<typename T>() {
+  const auto run = [&]<typename T>() {
     pool.ParallelFor(
         groups,
         [&](int64_t begin, int64_t end) {
           MatMulRows<T>(args, begin * kRowGroup, std::min(end * kRowGroup, args.out));
         },
         min_groups);
-  });
+  };
+  // The vec_dot table decides which block types take the integer path; the rest (f32, f16, bf16,
+  // block types without a dot product) go through the one bridge to their storage type.
+  if (const VecDotTraits* q = FindVecDot(w.type)) {
+    std::vector<std::byte> xq;
+    QuantizeActivations(*q, args, xq, pool);
+    run.template operator()<QDotRows>();
+  } else {
+    VisitQType(w.type, run);
+  }
 }
 
 float Dot(const float* a, const float* b, int64_t n) {

@@ -2,14 +2,32 @@
 #include "qforge/kernels/ref/ops_ref.h"
 
 #include <cmath>
+#include <cstddef>
 #include <vector>
 
 #include "qforge/core/error.h"
+#include "qforge/kernels/vec_dot.h"
 
 namespace qforge::kernels::ref {
 
+namespace {
+// Block types with an integer dot product: activations quantized as ggml does (vec_dot.h).
+void QuantizedMatMul(const VecDotTraits& q, const TensorView& w, const float* x, int64_t n_tokens,
+                     float* y) {
+  const int64_t out = w.shape[0], in = w.shape[1];
+  const size_t stride = RowBytes(q.act, in);
+  std::vector<std::byte> xq(stride * size_t(n_tokens));
+  for (int64_t t = 0; t < n_tokens; ++t)
+    Traits(q.act).quantize_row(x + t * in, xq.data() + size_t(t) * stride, in);
+  for (int64_t o = 0; o < out; ++o)
+    for (int64_t t = 0; t < n_tokens; ++t)
+      y[t * out + o] = VecDotRef(q, w.Row(o), xq.data() + size_t(t) * stride, in);
+}
+}  // namespace
+
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y) {
   QF_CHECK(w.shape.size() == 2);
+  if (const VecDotTraits* q = FindVecDot(w.type)) return QuantizedMatMul(*q, w, x, n_tokens, y);
   const int64_t out = w.shape[0], in = w.shape[1];
   std::vector<float> row(static_cast<size_t>(in));
   for (int64_t o = 0; o < out; ++o) {

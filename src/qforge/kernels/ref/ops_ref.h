@@ -9,6 +9,8 @@
 
 namespace qforge::kernels::ref {
 
+// Block types with an integer dot product (vec_dot.h) quantize x as ggml does, then VecDotRef;
+// the other types multiply their dequantized rows by x in f64.
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y);
 float Dot(const float* a, const float* b, int64_t n);
 void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* out);

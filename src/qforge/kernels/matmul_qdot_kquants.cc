@@ -1,0 +1,55 @@
+// MatMul rows of the k-quants with Q8_K activations: vec_dot_kquants-inl.h compiled for every
+// Highway target, dispatched at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "qforge/kernels/matmul_qdot_kquants.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "qforge/kernels/vec_dot_finish.h"
+#include "qforge/kernels/vec_dot_kquants-inl.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qforge::kernels::HWY_NAMESPACE {
+void QDotRowsQ2_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ2_K, BlockQ2_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ2_K);
+}
+void QDotRowsQ3_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ3_K, BlockQ3_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ3_K);
+}
+void QDotRowsQ4_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ4_K, BlockQ4_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ4_K);
+}
+void QDotRowsQ5_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ5_K, BlockQ5_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ5_K);
+}
+void QDotRowsQ6_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ6_K, BlockQ6_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ6_K);
+}
+}  // namespace qforge::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "qforge/kernels/matmul_qdot.h"
+
+namespace qforge::kernels {
+HWY_EXPORT(QDotRowsQ2_KT);
+HWY_EXPORT(QDotRowsQ3_KT);
+HWY_EXPORT(QDotRowsQ4_KT);
+HWY_EXPORT(QDotRowsQ5_KT);
+HWY_EXPORT(QDotRowsQ6_KT);
+
+void QDotRowsQ2_K(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ2_KT)(a, begin, end);
+}
+void QDotRowsQ3_K(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ3_KT)(a, begin, end);
+}
+void QDotRowsQ4_K(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ4_KT)(a, begin, end);
+}
+void QDotRowsQ5_K(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ5_KT)(a, begin, end);
+}
+void QDotRowsQ6_K(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ6_KT)(a, begin, end);
+}
+}  // namespace qforge::kernels
+#endif  // HWY_ONCE

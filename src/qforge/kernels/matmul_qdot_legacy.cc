@@ -1,0 +1,62 @@
+// MatMul rows of the 32-element block types (legacy and IQ4_NL) with 8-bit activations:
+// vec_dot-inl.h compiled for every Highway target, dispatched at run time.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "qforge/kernels/matmul_qdot_legacy.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "qforge/kernels/vec_dot-inl.h"
+#include "qforge/kernels/vec_dot_finish.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace qforge::kernels::HWY_NAMESPACE {
+void QDotRowsQ4_0T(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ4_0, BlockQ4_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize, FinishQ4_0);
+}
+void QDotRowsQ4_1T(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ4_1, BlockQ4_1, BlockQ8_1>(a, begin, end, kLegacyBlockSize, FinishQ4_1);
+}
+void QDotRowsQ5_0T(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ5_0, BlockQ5_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize, FinishQ5_0);
+}
+void QDotRowsQ5_1T(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ5_1, BlockQ5_1, BlockQ8_1>(a, begin, end, kLegacyBlockSize, FinishQ5_1);
+}
+void QDotRowsQ8_0T(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeQ8_0, BlockQ8_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize, FinishQ8_0);
+}
+void QDotRowsIQ4_NLT(const MatMulArgs& a, int64_t begin, int64_t end) {
+  QDotRowsT<DecodeIQ4_NL, BlockIQ4_NL, BlockQ8_0>(a, begin, end, kQK4_NL, FinishIQ4_NL);
+}
+}  // namespace qforge::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "qforge/kernels/matmul_qdot.h"
+
+namespace qforge::kernels {
+HWY_EXPORT(QDotRowsQ4_0T);
+HWY_EXPORT(QDotRowsQ4_1T);
+HWY_EXPORT(QDotRowsQ5_0T);
+HWY_EXPORT(QDotRowsQ5_1T);
+HWY_EXPORT(QDotRowsQ8_0T);
+HWY_EXPORT(QDotRowsIQ4_NLT);
+
+void QDotRowsQ4_0(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ4_0T)(a, begin, end);
+}
+void QDotRowsQ4_1(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ4_1T)(a, begin, end);
+}
+void QDotRowsQ5_0(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ5_0T)(a, begin, end);
+}
+void QDotRowsQ5_1(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ5_1T)(a, begin, end);
+}
+void QDotRowsQ8_0(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsQ8_0T)(a, begin, end);
+}
+void QDotRowsIQ4_NL(const MatMulArgs& a, int64_t begin, int64_t end) {
+  HWY_DYNAMIC_DISPATCH(QDotRowsIQ4_NLT)(a, begin, end);
+}
+}  // namespace qforge::kernels
+#endif  // HWY_ONCE
