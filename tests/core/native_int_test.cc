@@ -39,7 +39,7 @@ std::vector<IntType> IntTypes() {
 }
 
 TEST(NativeInt, TableHasEveryIntType) {
-  EXPECT_EQ(IntTypes().size(), 24u);  // 3 widths x (3 groups x 2 + 2 per-row)
+  EXPECT_EQ(IntTypes().size(), 24u);                      // 3 widths x (3 groups x 2 + 2 per-row)
   EXPECT_EQ(Traits(QType::kINT4_G128).block_bytes, 66u);  // 2 + 128 * 4 / 8
   EXPECT_EQ(Traits(QType::kINT4_G128_Z).block_bytes, 67u);
   EXPECT_DOUBLE_EQ(BitsPerWeight(QType::kINT4_G128), 4.125);
@@ -200,8 +200,8 @@ TEST(NativeInt, RoundTripWithinDerivedBound) {
       for (int64_t j = 0; j < group; ++j) {
         const size_t i = size_t(g * group + j);
         if (std::fabs(double(y[i]) - x[i]) > bound && ++failures <= 5)
-          ADD_FAILURE() << t.name << " group " << g << " [" << j << "]: " << x[i] << " -> "
-                        << y[i] << ", bound " << bound;
+          ADD_FAILURE() << t.name << " group " << g << " [" << j << "]: " << x[i] << " -> " << y[i]
+                        << ", bound " << bound;
       }
     }
     EXPECT_EQ(failures, 0) << t.name;

@@ -25,7 +25,8 @@ double HalfLargestGap(std::vector<double> levels) {
 
 std::vector<double> Levels(const float* table) { return std::vector<double>(table, table + 16); }
 
-// bnb's NF4 table (functional.py get_4bit_type) is sorted, symmetric at the ends and has an exact 0.
+// bnb's NF4 table (functional.py get_4bit_type) is sorted, symmetric at the ends and has an exact
+// 0.
 TEST(NativeNF4, Tables) {
   for (int k = 1; k < 16; ++k) EXPECT_LT(kNF4Levels[k - 1], kNF4Levels[k]);
   EXPECT_EQ(kNF4Levels[0], -1.0f);
