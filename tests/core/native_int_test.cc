@@ -111,6 +111,27 @@ TEST(NativeInt, ZeroGroupFollowsGptq) {
   for (float v : y) EXPECT_EQ(v, 0.0f);
 }
 
+// GPTQ's asymmetric rule worked by hand: xmin = -0.3, xmax = 1.2, scale = 1.5 / 15 = 0.1, stored
+// as f16 d = 0.0999755859375; zero = round(0.3 / d) = round(3.0007) = 3; x = -0.3 -> code
+// round(-3.0007) + 3 = 0 -> d * (0 - 3); x = 1.2 -> round(12.003) + 3 = 15 -> d * 12; x = 0 -> 3.
+TEST(NativeInt, AsymmetricGridByHand) {
+  std::vector<float> x(32, 0.0f);
+  x[0] = -0.3f;
+  x[1] = 1.2f;
+  BlockIntAsym<4, 32> a;
+  QuantizeRowIntGroup<4, 32, true>(x.data(), &a, 32);
+  EXPECT_EQ(F16ToF32(a.d), 0.0999755859375f);
+  EXPECT_EQ(a.z, 3);
+  EXPECT_EQ(native::UnpackCode<4>(a.qs, 0), 0);
+  EXPECT_EQ(native::UnpackCode<4>(a.qs, 1), 15);
+  EXPECT_EQ(native::UnpackCode<4>(a.qs, 2), 3);
+  float y[32];
+  DequantizeRowIntGroup<4, 32, true>(&a, y, 32);
+  EXPECT_EQ(y[0], 0.0999755859375f * -3);
+  EXPECT_EQ(y[1], 0.0999755859375f * 12);
+  EXPECT_EQ(y[2], 0.0f);
+}
+
 // round(x / d) rounds half to even, as torch.round: with d = 0.25 (x = 15 * d / 7.5 = 1.875 sets
 // the scale to 2 * 1.875 / 15 = 0.25 exactly), x = 0.125 is 0.5 steps -> 0 and 0.375 is 1.5 -> 2.
 TEST(NativeInt, RoundsHalfToEven) {
