@@ -8,6 +8,7 @@
 #include "qforge/core/error.h"
 #include "qforge/core/thread_pool.h"
 #include "qforge/io/load_checkpoint.h"
+#include "qforge/quant/quantize_model.h"
 #include "qforge/tokenizer/load.h"
 
 namespace qforge::cli {
@@ -58,9 +59,25 @@ std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt,
   return tokenizer::LoadTokenizer(beside, vocab);
 }
 
+void AddRecipeFlag(CLI::App& verb, ModelFlags& flags) {
+  verb.add_option("-r,--recipe", flags.recipe,
+                  "Quantize the model in memory by this preset or JSON recipe first (see qforge "
+                  "quantize --help)");
+}
+
 LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer) {
   LoadedModel loaded;
   loaded.checkpoint = io::LoadCheckpoint(flags.model.empty() ? DefaultModelPath() : flags.model);
+  if (!flags.recipe.empty()) {
+    const quant::Recipe recipe = quant::LoadRecipe(flags.recipe);
+    ThreadPool pool(flags.threads);
+    quant::QuantizeOptions options;
+    options.measure_error = false;
+    quant::QuantizedModel q = quant::QuantizeCheckpoint(loaded.checkpoint, recipe, pool, options);
+    Note("quantized in memory by recipe {}: {} of weights", recipe.name,
+         HumanBytes(q.checkpoint.WeightBytes()));
+    loaded.checkpoint = std::move(q.checkpoint);
+  }
   if (need_tokenizer) loaded.tokenizer = LoadTokenizerFor(loaded.checkpoint, flags.tokenizer);
   return loaded;
 }

@@ -18,6 +18,7 @@ struct ModelFlags {
   std::string model;      // empty: the bundled default model
   std::string tokenizer;  // empty: embedded in the model file, or found beside it
   int threads = 0;        // 0: all cores
+  std::string recipe;     // verbs that run the model: quantize it in memory first (--recipe)
 };
 
 // Adds MODEL (positional, optional), --tokenizer and --threads to a verb.
@@ -26,13 +27,18 @@ void AddModelFlags(CLI::App& verb, ModelFlags& flags, bool with_tokenizer = true
 // The bundled stories260K checkpoint, looked up beside the working directory and the binary.
 std::string DefaultModelPath();
 
+// Adds --recipe to a verb that runs the model: it then runs on the model quantized in memory by
+// that preset or recipe file, without writing a file.
+void AddRecipeFlag(CLI::App& verb, ModelFlags& flags);
+
 struct LoadedModel {
   Checkpoint checkpoint;
   std::unique_ptr<tokenizer::Tokenizer> tokenizer;
 };
 
-// Loads the checkpoint and its tokenizer; throws Error naming the file on any problem, including
-// a missing tokenizer (with a hint to pass --tokenizer).
+// Loads the checkpoint (quantized in memory when flags.recipe is set) and its tokenizer; throws
+// Error naming the file on any problem, including a missing tokenizer (with a hint to pass
+// --tokenizer).
 LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer = true);
 std::unique_ptr<tokenizer::Tokenizer> LoadTokenizerFor(const Checkpoint& ckpt,
                                                        const std::string& override_path);
@@ -51,5 +57,7 @@ void RegisterInspect(CLI::App& app);
 void RegisterConvert(CLI::App& app);
 void RegisterGenerate(CLI::App& app);
 void RegisterPerplexity(CLI::App& app);
+void RegisterQuantize(CLI::App& app);
+void RegisterStats(CLI::App& app);
 
 }  // namespace qforge::cli

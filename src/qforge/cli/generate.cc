@@ -79,6 +79,7 @@ void RegisterGenerate(CLI::App& app) {
   CLI::App* verb =
       app.add_subcommand("generate", "Continue a prompt (greedy by default, or sampled)");
   AddModelFlags(*verb, flags->model);
+  AddRecipeFlag(*verb, flags->model);
   verb->add_option("-p,--prompt", flags->prompt, "Prompt text")->capture_default_str();
   verb->add_option("-n,--max-tokens", flags->max_tokens, "New tokens at most")
       ->capture_default_str()

@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   qforge::cli::RegisterConvert(app);
   qforge::cli::RegisterGenerate(app);
   qforge::cli::RegisterPerplexity(app);
+  qforge::cli::RegisterQuantize(app);
+  qforge::cli::RegisterStats(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

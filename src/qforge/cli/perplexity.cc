@@ -24,10 +24,12 @@ struct PerplexityFlags {
 void Run(const PerplexityFlags& flags) {
   LoadedModel m = LoadModel(flags.model);
   ThreadPool pool(flags.model.threads);
-  const int ctx = std::min(flags.ctx, m.checkpoint.config.max_seq_len);
-  if (ctx != flags.ctx)
-    fmt::print(stderr, "perplexity: warning: context {} exceeds the model's {}; using {}\n",
-               flags.ctx, ctx, ctx);
+  // As llama-perplexity does: a context beyond the training length is allowed, with a warning
+  // (RoPE extrapolates; quality may drop).
+  const int ctx = flags.ctx;
+  if (ctx > m.checkpoint.config.max_seq_len)
+    Note("perplexity: warning: context {} exceeds the model's training context {}", ctx,
+         m.checkpoint.config.max_seq_len);
   model::LlamaModel llama(m.checkpoint, pool, ctx);
   const std::string text = io::ReadTextFile(flags.text);
   const auto t0 = std::chrono::steady_clock::now();
@@ -80,6 +82,7 @@ void RegisterPerplexity(CLI::App& app) {
   CLI::App* verb = app.add_subcommand(
       "ppl", "Perplexity of a text file (llama.cpp's llama-perplexity protocol)");
   AddModelFlags(*verb, flags->model);
+  AddRecipeFlag(*verb, flags->model);
   verb->add_option("--text", flags->text, "UTF-8 text file")->required()->check(CLI::ExistingFile);
   verb->add_option("-c,--ctx", flags->ctx, "Tokens per chunk")
       ->capture_default_str()

@@ -2,6 +2,9 @@
 #include "qforge/io/gguf_writer.h"
 
 #include <cstring>
+#include <map>
+#include <string_view>
+#include <utility>
 
 #include "qforge/core/error.h"
 #include "qforge/io/atomic_file.h"
@@ -102,6 +105,11 @@ void GgufWriter::AddTensor(std::string name, QType type, std::vector<int64_t> sh
          kMaxTensorName - 1);
   for (const Tensor& t : tensors_)
     if (t.name == name) Fail(ErrorKind::kInvalidInput, "duplicate GGUF tensor name '{}'", name);
+  if (Traits(type).ggml_type < 0)
+    Fail(ErrorKind::kUnsupported,
+         "GGUF tensor '{}': {} is not a ggml type, llama.cpp could not read it (write it as "
+         "safetensors with --format)",
+         name, Traits(type).name);
   if (shape.empty() || shape.size() > size_t(kGgufMaxDims))
     Fail(ErrorKind::kInvalidInput, "GGUF tensor '{}' has {} dimensions (1 to {} allowed)", name,
          shape.size(), kGgufMaxDims);
@@ -175,24 +183,26 @@ void GgufWriter::Write(const std::string& path) const {
 
 namespace {
 
-uint32_t FileType(QType matrix_type) {
-  switch (matrix_type) {
-    case QType::kF32:
-      return 0;  // LLAMA_FTYPE_ALL_F32
-    case QType::kF16:
-      return 1;  // LLAMA_FTYPE_MOSTLY_F16
-    case QType::kBF16:
-      return 32;        // LLAMA_FTYPE_MOSTLY_BF16
-    case QType::kQ8_0:  // block types need a quantization recipe, which export does not run
-    case QType::kQ4_0:
-    case QType::kQ4_1:
-    case QType::kQ5_0:
-    case QType::kQ5_1:
-    case QType::kCount:
-      break;
-  }
-  Fail(ErrorKind::kInvalidInput, "GGUF export supports F32, F16 or BF16 weights, not {}",
-       Traits(matrix_type).name);
+// llama.cpp's general.file_type (enum llama_ftype) for a file whose weights are mostly `type`;
+// the k-quants name their "_M" mixes. Quantized mixes pass the exact value in the options.
+constexpr std::pair<std::string_view, uint32_t> kFileTypes[] = {
+    {"F32", 0},  {"F16", 1},   {"Q4_0", 2},  {"Q4_1", 3},  {"Q8_0", 7},    {"Q5_0", 8},
+    {"Q5_1", 9}, {"Q2_K", 10}, {"Q3_K", 12}, {"Q4_K", 15}, {"Q5_K", 17},   {"Q6_K", 18},
+    {"IQ4_NL", 25}, {"BF16", 32},
+};
+
+uint32_t FileType(const Checkpoint& ckpt, const GgufWriteOptions& opts) {
+  if (opts.file_type >= 0) return uint32_t(opts.file_type);
+  // The most common type among the 2-D weights, by elements.
+  std::map<QType, int64_t> elements;
+  for (const TensorView& t : ckpt.tensors)
+    if (t.shape.size() >= 2) elements[opts.matrix_type.value_or(t.type)] += t.NumElements();
+  QType most = opts.matrix_type.value_or(QType::kF32);
+  for (const auto& [type, n] : elements)
+    if (n > elements[most]) most = type;
+  for (const auto& [name, ftype] : kFileTypes)
+    if (name == Traits(most).name) return ftype;
+  return 0;
 }
 
 void AddConfig(GgufWriter& w, const Checkpoint& ckpt, const GgufWriteOptions& opts) {
@@ -204,7 +214,11 @@ void AddConfig(GgufWriter& w, const Checkpoint& ckpt, const GgufWriteOptions& op
   }
   w.Add("general.architecture", "llama");
   w.Add("general.name", name);
-  w.Add("general.file_type", FileType(opts.matrix_type));
+  w.Add("general.file_type", FileType(ckpt, opts));
+  bool quantized = false;
+  for (const TensorView& t : ckpt.tensors)
+    quantized |= Traits(opts.matrix_type.value_or(t.type)).block_size > 1;
+  if (quantized) w.Add("general.quantization_version", uint32_t(2));  // GGML_QNT_VERSION
   w.Add("llama.context_length", uint32_t(c.max_seq_len));
   w.Add("llama.embedding_length", uint32_t(c.dim));
   w.Add("llama.block_count", uint32_t(c.n_layers));
@@ -303,7 +317,8 @@ void WriteGgufCheckpoint(const Checkpoint& ckpt, const Vocab& vocab, const std::
     }
   }
   for (const TensorView& t : ckpt.tensors)
-    AddConverted(w, ckpt, t, t.shape.size() >= 2 ? opts.matrix_type : QType::kF32);
+    AddConverted(w, ckpt, t,
+                 !opts.matrix_type ? t.type : t.shape.size() >= 2 ? *opts.matrix_type : QType::kF32);
   w.Write(out_path);
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -59,7 +60,10 @@ class GgufWriter {
 };
 
 struct GgufWriteOptions {
-  QType matrix_type = QType::kF16;  // 2-D weights: F32, F16 or BF16; 1-D tensors always stay F32
+  // 2-D weights are converted to this type (1-D tensors to F32); nullopt writes every tensor in
+  // the type it has (a quantized checkpoint from quant/). Only ggml's types can be written.
+  std::optional<QType> matrix_type = QType::kF16;
+  int file_type = -1;  // general.file_type (llama_ftype); -1: from the most common matrix type
   std::string name;                 // general.name; empty = taken from the checkpoint or "llama"
   std::vector<std::pair<std::string, std::string>> extra_kvs;  // e.g. {"qforge.version", "0.1.0"}
 };

@@ -1,0 +1,62 @@
+// qforge quantize: a model through a recipe (preset or JSON) to a GGUF file llama.cpp loads.
+#include <filesystem>
+
+#include "qforge/cli/common.h"
+#include "qforge/cli/recipe_help.h"
+#include "qforge/core/error.h"
+#include "qforge/io/gguf_writer.h"
+#include "qforge/quant/quantize_model.h"
+
+namespace qforge::cli {
+namespace {
+
+struct QuantizeFlags {
+  ModelFlags model;
+  std::string output;
+  std::string recipe;
+  std::string format = "gguf";
+};
+
+void Run(const QuantizeFlags& flags) {
+  const quant::Recipe recipe = quant::LoadRecipe(flags.recipe);
+  if (flags.format != "gguf")
+    Fail(ErrorKind::kInvalidInput, "--format {}: this build writes gguf only", flags.format);
+  LoadedModel m = LoadModel(flags.model);
+  ThreadPool pool(flags.model.threads);
+  Progress progress("quantize " + recipe.name, int64_t(m.checkpoint.tensors.size()), "tensors");
+  quant::QuantizeOptions options;
+  options.measure_error = false;
+  options.on_tensor = [&](size_t done, size_t) { progress.Update(int64_t(done)); };
+  const quant::QuantizedModel q = quant::QuantizeCheckpoint(m.checkpoint, recipe, pool, options);
+  progress.Finish();
+
+  io::GgufWriteOptions write;
+  write.matrix_type = std::nullopt;  // as quantized
+  write.file_type = recipe.gguf_file_type;
+  write.name = std::filesystem::path(m.checkpoint.path).stem().string();
+  write.extra_kvs = {
+      {"qforge.version", QFORGE_VERSION},
+      {"qforge.source", std::filesystem::path(m.checkpoint.path).filename().string()},
+      {"qforge.recipe", quant::RecipeToJson(recipe)}};
+  io::WriteGgufCheckpoint(q.checkpoint, m.tokenizer->ToVocab(), flags.output, write);
+  const uint64_t bytes = q.checkpoint.WeightBytes();
+  Note("quantize: wrote {} ({} recipe, {} of weights, {:.2f} bits/weight)", flags.output,
+       recipe.name, HumanBytes(std::filesystem::file_size(flags.output)),
+       8.0 * double(bytes) / double(q.checkpoint.ParameterCount()));
+}
+
+}  // namespace
+
+void RegisterQuantize(CLI::App& app) {
+  auto flags = std::make_shared<QuantizeFlags>();
+  CLI::App* verb = app.add_subcommand("quantize", "Quantize a model by a recipe into a GGUF file");
+  AddModelFlags(*verb, flags->model);
+  verb->add_option("-o,--output", flags->output, "Output file (written atomically)")->required();
+  verb->add_option("-r,--recipe", flags->recipe, "A preset (table below) or a JSON recipe file")
+      ->required();
+  verb->add_option("--format", flags->format, "Output format: gguf")->capture_default_str();
+  verb->footer(RecipeTable());
+  verb->callback([flags] { Run(*flags); });
+}
+
+}  // namespace qforge::cli
