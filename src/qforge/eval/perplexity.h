@@ -29,6 +29,21 @@ struct PerplexityResult {
   double seconds = 0;
 };
 
+// The chunks the protocol scores, shared by Perplexity and the lockstep comparison (kld.h) so both
+// read exactly the same tokens. Throws Error{kInvalidInput} when the context does not fit the model
+// or the text holds fewer than 2 * n_ctx tokens (llama.cpp's rule).
+struct ChunkPlan {
+  int n_ctx = 0;
+  int chunks = 0;
+  int first = 0;  // first logit row kept: n_ctx / 2; rows first .. n_ctx-2 are scored
+  int scored_per_chunk() const { return n_ctx - 1 - first; }
+};
+ChunkPlan PlanChunks(int max_context, size_t n_tokens, const PerplexityOptions& options);
+
+// Chunk `c` of the text with its first token replaced by BOS (into `chunk`, n_ctx long).
+void ChunkTokens(std::span<const int> tokens, const ChunkPlan& plan, int c, int bos_id,
+                 std::vector<int>& chunk);
+
 // Per-chunk callback: (chunk index, running result so far).
 using ChunkCallback = std::function<void(int, const PerplexityResult&)>;
 
