@@ -156,6 +156,13 @@ TEST(NativeNF4, DoubleQuantizedAbsmax) {
   std::vector<BlockNF4> plain(size_t(n / 64)), dq(size_t(n / 64));
   QuantizeRowNF4(x.data(), plain.data(), n);
   QuantizeTensor(QType::kNF4_DQ, x.data(), rows, cols, dq.data());
+  // The exporter's view: u8 codes, one absmax2 per 256 blocks, and the same dequantized values.
+  std::vector<float> exact(plain.size());
+  for (size_t b = 0; b < plain.size(); ++b) exact[b] = plain[b].absmax;
+  const NF4DoubleQuant parts = DoubleQuantizeAbsmax(exact.data(), int64_t(exact.size()));
+  EXPECT_EQ(parts.codes.size(), plain.size());
+  EXPECT_EQ(parts.absmax2.size(), 2u);
+  for (size_t b = 0; b < plain.size(); ++b) EXPECT_EQ(parts.Absmax(int64_t(b)), dq[b].absmax);
   std::vector<double> map(DynamicMap8(), DynamicMap8() + 256);
   const double half_gap = HalfLargestGap(map);
   double mean = 0;

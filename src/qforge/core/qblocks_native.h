@@ -32,6 +32,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "qforge/core/qtype.h"
 
@@ -153,5 +154,17 @@ void QuantizeRowFP8E5M2WithScale(const float* src, void* dst, int64_t n, float s
 // NF4 over a whole tensor (rows * cols elements contiguous), then bnb's double quantization of the
 // absmax values; every block's absmax is replaced by its double-quantized value, dequantized.
 void QuantizeTensorNF4DQ(const float* src, int64_t rows, int64_t cols, void* dst);
+
+// bnb's double quantization of a tensor's NF4 absmax values, in the form its checkpoints store:
+// weight.absmax = codes (u8), weight.nested_absmax = absmax2 (f32, one per 256 blocks),
+// weight.nested_quant_map = DynamicMap8(), nested_offset = offset. An exporter runs it on the
+// exact absmax values (an NF4 tensor's), not on NF4_DQ's already double-quantized ones.
+struct NF4DoubleQuant {
+  float offset = 0;
+  std::vector<float> absmax2;
+  std::vector<uint8_t> codes;
+  float Absmax(int64_t block) const;  // code[q] * absmax2 + offset: what bnb dequantizes
+};
+NF4DoubleQuant DoubleQuantizeAbsmax(const float* absmax, int64_t n);
 
 }  // namespace qforge

@@ -178,32 +178,44 @@ void DequantizeRowFP4(const void* src, float* dst, int64_t n) {
   DequantizeRow4(kFP4Levels, src, dst, n);
 }
 
-// bnb quantize_4bit(compress_statistics=True) on the blocks of the whole tensor: offset = mean of
-// the absmax values; absmax - offset quantized with quantize_blockwise(blocksize=256) (absmax2 =
-// max |v| per 256 values, code = DynamicMapCode(v * (1 / absmax2))); the dequantized value
-// code[q] * absmax2 + offset replaces each block's absmax (the NF4 codes stay those computed with
-// the exact absmax, as in bnb).
+// bnb quantize_4bit(compress_statistics=True): offset = mean of the absmax values; absmax - offset
+// quantized with quantize_blockwise(blocksize=256): absmax2 = max |v| per 256 values, code =
+// DynamicMapCode(v * (1 / absmax2)).
+NF4DoubleQuant DoubleQuantizeAbsmax(const float* absmax, int64_t n) {
+  NF4DoubleQuant dq;
+  if (n == 0) return dq;
+  double sum = 0;  // torch's mean sums in another order: the offset may differ in the last bit
+  for (int64_t b = 0; b < n; ++b) sum += absmax[b];
+  dq.offset = float(sum / double(n));
+  dq.codes.resize(size_t(n));
+  for (int64_t b0 = 0; b0 < n; b0 += kNF4DoubleQuantBlock) {
+    const int64_t b1 = std::min(n, b0 + kNF4DoubleQuantBlock);
+    float amax2 = 0.0f;
+    for (int64_t b = b0; b < b1; ++b) amax2 = std::max(amax2, std::fabs(absmax[b] - dq.offset));
+    dq.absmax2.push_back(amax2);
+    // All absmax equal to the offset (amax2 = 0): every v is 0, and 0 is a code of the map.
+    const float inv = amax2 != 0.0f ? 1.0f / amax2 : 0.0f;
+    for (int64_t b = b0; b < b1; ++b)
+      dq.codes[size_t(b)] = DynamicMapCode((absmax[b] - dq.offset) * inv);
+  }
+  return dq;
+}
+
+float NF4DoubleQuant::Absmax(int64_t block) const {
+  return DynamicMap8()[codes[size_t(block)]] * absmax2[size_t(block / kNF4DoubleQuantBlock)] +
+         offset;
+}
+
+// NF4 codes computed with the exact absmax (as bnb), then every absmax replaced by its
+// double-quantized value code[q] * absmax2 + offset (bnb's dequantize_4bit).
 void QuantizeTensorNF4DQ(const float* src, int64_t rows, int64_t cols, void* dst) {
   const int64_t n = rows * cols;
   QuantizeRowNF4(src, dst, n);  // rows are contiguous whole blocks: one long row
   auto* blocks = static_cast<BlockNF4*>(dst);
-  const int64_t nb = n / kNF4BlockSize;
-  if (nb == 0) return;
-  double sum = 0;  // torch's mean sums in a different order: the offset may differ in the last bit
-  for (int64_t b = 0; b < nb; ++b) sum += blocks[b].absmax;
-  const float offset = float(sum / double(nb));
-  const float* code = DynamicMap8();
-  for (int64_t b0 = 0; b0 < nb; b0 += kNF4DoubleQuantBlock) {
-    const int64_t b1 = std::min(nb, b0 + kNF4DoubleQuantBlock);
-    float amax2 = 0.0f;
-    for (int64_t b = b0; b < b1; ++b) amax2 = std::max(amax2, std::fabs(blocks[b].absmax - offset));
-    // All absmax equal to the offset (amax2 = 0): every v is 0, and 0 is a code of the map.
-    const float inv = amax2 != 0.0f ? 1.0f / amax2 : 0.0f;
-    for (int64_t b = b0; b < b1; ++b) {
-      const uint8_t q = DynamicMapCode((blocks[b].absmax - offset) * inv);
-      blocks[b].absmax = code[q] * amax2 + offset;
-    }
-  }
+  std::vector<float> absmax(size_t(n / kNF4BlockSize));
+  for (size_t b = 0; b < absmax.size(); ++b) absmax[b] = blocks[b].absmax;
+  const NF4DoubleQuant dq = DoubleQuantizeAbsmax(absmax.data(), int64_t(absmax.size()));
+  for (size_t b = 0; b < absmax.size(); ++b) blocks[b].absmax = dq.Absmax(int64_t(b));
 }
 
 void QuantizeRowNF4DQ(const float* src, void* dst, int64_t n) {
