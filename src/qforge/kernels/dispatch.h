@@ -4,6 +4,8 @@
 // (float, hwy::float16_t, hwy::bfloat16_t, or the BlockRows tag of matmul.h for block-quantized
 // types, which dequantize through the traits table) and never switches on the enum. A new storage
 // type adds one case here; -Werror=switch makes forgetting it a compile error.
+// Block types with an integer dot product (vec_dot.h's table) never get here from MatMul: it sends
+// them to the QDotRows tag instead, so their BlockRows case is only the fallback of other callers.
 #pragma once
 
 #include <cstdio>
