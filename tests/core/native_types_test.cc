@@ -40,6 +40,10 @@ TEST(NativeTypes, TraitsRows) {
   EXPECT_EQ(Traits(QType::kINT4_ROW_Z).row_header_bytes, 8u);
   EXPECT_EQ(Traits(QType::kNF4).row_header_bytes, 0u);
   EXPECT_EQ(Traits(QType::kQ4_0).row_header_bytes, 0u);  // the GGUF types have no header
+  EXPECT_TRUE(QuantizesPerTensor(QType::kFP8_E4M3_T));
+  EXPECT_TRUE(QuantizesPerTensor(QType::kNF4_DQ));
+  EXPECT_FALSE(QuantizesPerTensor(QType::kFP8_E4M3));
+  EXPECT_FALSE(QuantizesPerTensor(QType::kQ4_K));
 }
 
 std::vector<float> Dequantized(QType type, const std::vector<float>& x) {

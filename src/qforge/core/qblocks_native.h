@@ -147,6 +147,10 @@ inline constexpr float kE4M3Max = 448.0f, kE5M2Max = 57344.0f;
 // tensor's absmax for every row's scale, and NF4_DQ double-quantizes the absmax values of the whole
 // tensor as bitsandbytes does (mean offset, 8-bit dynamic codes in blocks of 256).
 void QuantizeTensor(QType type, const float* src, int64_t rows, int64_t cols, void* dst);
+// True for the types whose quantization needs the whole tensor (FP8_E4M3_T, FP8_E5M2_T, NF4_DQ):
+// a caller that quantizes row by row must use QuantizeTensor (or, for FP8_*_T, the tensor's
+// absmax / max with QuantizeRowFP8*WithScale on each row) to get their per-tensor semantics.
+bool QuantizesPerTensor(QType type);
 
 // Pieces of QuantizeTensor, for callers that stream rows: quantize one row with a given scale.
 void QuantizeRowFP8E4M3WithScale(const float* src, void* dst, int64_t n, float scale);

@@ -81,7 +81,8 @@ struct QTypeTraits {
   DequantizeRowFn dequantize_row;
   QuantizeRowFn quantize_row;  // null where quantization needs a method (calibration, search)
   // Bytes at the start of every row before its blocks: the f32 per-row scale (and zero point) of
-  // per-channel types such as INT8, FP8_E4M3 and INT4_ROW. Rows stay self-contained.
+  // per-channel types such as INT8, FP8_E4M3 and INT4_ROW. Rows stay self-contained: the row
+  // codecs read and write the whole row, header included, and `n` counts its elements.
   size_t row_header_bytes = 0;
 };
 

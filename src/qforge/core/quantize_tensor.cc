@@ -32,6 +32,10 @@ void QuantizeFp8PerTensor(QType type, const float* src, int64_t rows, int64_t co
 
 }  // namespace
 
+bool QuantizesPerTensor(QType type) {
+  return type == QType::kFP8_E4M3_T || type == QType::kFP8_E5M2_T || type == QType::kNF4_DQ;
+}
+
 void QuantizeTensor(QType type, const float* src, int64_t rows, int64_t cols, void* dst) {
   const QTypeTraits& t = Traits(type);
   if (rows < 0 || cols < 0 || cols % t.block_size != 0)
