@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qforge/core/error.h"
+#include "qforge/core/qblocks_native.h"
 #include "qforge/io/load_checkpoint.h"
 #include "qforge/model/llama_model.h"
 #include "qforge/quant/quantize_model.h"
@@ -37,6 +38,24 @@ TEST(QuantizeModel, RowsEqualReferenceQuantizer) {
                                         s.Cols());
       EXPECT_EQ(std::memcmp(expected.data(), t.Row(r), expected.size()), 0) << t.name << " " << r;
     }
+  }
+}
+
+// Per-tensor types (one FP8 scale for the whole tensor, NF4 double quantization) go through
+// QuantizeTensor, not row by row.
+TEST(QuantizeModel, PerTensorTypesUseTheWholeTensor) {
+  const Checkpoint src = Testbed();
+  ThreadPool pool(2);
+  for (const char* type : {"FP8_E4M3_T", "NF4_DQ"}) {
+    Recipe r{"t", "", type, {}, -1, ""};
+    const QuantizedModel q = QuantizeCheckpoint(src, r, pool);
+    const TensorView& s = src.Get("blk.2.ffn_up.weight");
+    const TensorView& t = q.checkpoint.Get("blk.2.ffn_up.weight");
+    ASSERT_TRUE(QuantizesPerTensor(t.type)) << type;
+    std::vector<std::byte> expected(t.nbytes);
+    QuantizeTensor(t.type, reinterpret_cast<const float*>(s.data), s.Rows(), s.Cols(),
+                   expected.data());
+    EXPECT_EQ(std::memcmp(expected.data(), t.data, t.nbytes), 0) << type;
   }
 }
 

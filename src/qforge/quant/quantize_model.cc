@@ -7,6 +7,7 @@
 #include <string>
 
 #include "qforge/core/error.h"
+#include "qforge/core/qblocks_native.h"
 
 namespace qforge::quant {
 namespace {
@@ -21,8 +22,33 @@ struct BadRow {
   }
 };
 
+// Types whose scale depends on the whole tensor (FP8 per-tensor, NF4 with double quantization):
+// the tensor is dequantized to f32 once and quantized in one call.
+void QuantizeWhole(const TensorView& src, QType to, std::byte* out, bool measure,
+                   ErrorStats& stats) {
+  const int64_t cols = src.Cols(), rows = src.Rows();
+  std::vector<float> all(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    float* row = all.data() + r * cols;
+    Traits(src.type).dequantize_row(src.Row(r), row, cols);
+    for (int64_t c = 0; c < cols; ++c)
+      if (!std::isfinite(row[c]))
+        Fail(ErrorKind::kInvalidInput,
+             "tensor '{}' row {} holds NaN or Inf weights: refusing to quantize", src.name, r);
+  }
+  QuantizeTensor(to, all.data(), rows, cols, out);
+  if (!measure) return;
+  const size_t stride = RowBytes(to, cols);
+  std::vector<float> back(static_cast<size_t>(cols));
+  for (int64_t r = 0; r < rows; ++r) {
+    Traits(to).dequantize_row(out + size_t(r) * stride, back.data(), cols);
+    stats.Add({all.data() + r * cols, size_t(cols)}, back);
+  }
+}
+
 void QuantizeRows(const TensorView& src, QType to, std::byte* out, bool measure, ThreadPool& pool,
                   ErrorStats& stats) {
+  if (QuantizesPerTensor(to)) return QuantizeWhole(src, to, out, measure, stats);
   const int64_t cols = src.Cols(), rows = src.Rows();
   const size_t out_stride = RowBytes(to, cols);
   const QTypeTraits& from_traits = Traits(src.type);
