@@ -59,5 +59,15 @@ void RegisterGenerate(CLI::App& app);
 void RegisterPerplexity(CLI::App& app);
 void RegisterQuantize(CLI::App& app);
 void RegisterStats(CLI::App& app);
+void RegisterEval(CLI::App& app);
+void RegisterGate(CLI::App& app);
+void RegisterReport(CLI::App& app);
+void RegisterSuite(CLI::App& app);
+
+// Thrown by a verb, after its output is written, to end with this exit code (gate: 1 on a
+// regression); main() returns it.
+struct ExitCode {
+  int code;
+};
 
 }  // namespace qforge::cli

@@ -21,10 +21,16 @@ int main(int argc, char** argv) {
   qforge::cli::RegisterPerplexity(app);
   qforge::cli::RegisterQuantize(app);
   qforge::cli::RegisterStats(app);
+  qforge::cli::RegisterEval(app);
+  qforge::cli::RegisterGate(app);
+  qforge::cli::RegisterReport(app);
+  qforge::cli::RegisterSuite(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e) == 0 ? 0 : 2;
+  } catch (const qforge::cli::ExitCode& e) {
+    return e.code;
   } catch (const qforge::Error& e) {
     fmt::print(stderr, "qforge: error: {}\n", e.what());
     return e.kind() == qforge::ErrorKind::kInternal ? 3 : 2;

@@ -16,7 +16,8 @@ std::string Models(const json& r) {
 }
 
 std::string Regression(const GateCheck& c) {
-  return c.absolute ? fmt::format("{:.4g}", c.regression) : SignedPercent(-c.regression, 2);
+  // Positive means worse, in the threshold's units.
+  return c.absolute ? fmt::format("{:+.4g}", c.regression) : SignedPercent(c.regression, 2);
 }
 
 std::string Limit(const GateCheck& c) {
@@ -45,7 +46,7 @@ std::string GateText(const json& report, const GateResult& gate) {
 std::string GateMarkdown(const json& report, const GateResult& gate) {
   std::string md = fmt::format("## qforge gate: {}\n\n{}\n\n", gate.passed ? "✅ PASS" : "❌ FAIL",
                                EscapeMarkdown(Models(report)));
-  md += "| check | baseline | candidate | change | limit | p | result |\n";
+  md += "| check | baseline | candidate | regression | limit | p | result |\n";
   md += "|---|---|---|---|---|---|---|\n";
   for (const GateCheck& c : gate.checks)
     md += fmt::format("| {} {} | {:.4g} | {:.4g} | {} | {} | {} | {} |\n", c.kind,

@@ -110,7 +110,7 @@ std::string HistogramSvg(const std::vector<double>& edges, const std::vector<dou
 std::string ScatterSvg(const std::vector<ScatterPoint>& points, const std::string& title,
                        const std::string& x_label, const std::string& y_label) {
   const int left = 60, top = 30, plot_w = 420, plot_h = 220, bottom = 50;
-  const int width = left + plot_w + 30, height = top + plot_h + bottom;
+  const int width = left + plot_w + 80, height = top + plot_h + bottom;
   double x_lo = 1e300, x_hi = 0, y_lo = 1e300, y_hi = -1e300;
   for (const auto& p : points) {
     x_lo = std::min(x_lo, std::log10(std::max(p.x, 1.0)));
@@ -131,6 +131,16 @@ std::string ScatterSvg(const std::vector<ScatterPoint>& points, const std::strin
   s += fmt::format(
       "<rect x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\" fill=\"none\" stroke=\"#999\"/>\n", left,
       top, plot_w, plot_h);
+  // Axis ends: the data range (the points sit 5% inside it).
+  const double y_min = y_lo, y_max = y_hi;
+  s += fmt::format(
+      "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"10\">{:.4g}</text>"
+      "<text x=\"{}\" y=\"{:.1f}\" text-anchor=\"end\" font-size=\"10\">{:.4g}</text>\n",
+      left - 3, py(y_max) + 3, y_max, left - 3, py(y_min) + 3, y_min);
+  for (double e = std::ceil(x_lo); e <= std::floor(x_hi); e += 1)
+    s += fmt::format(
+        "<text x=\"{:.1f}\" y=\"{}\" text-anchor=\"middle\" font-size=\"10\">1e{}</text>\n",
+        px(std::pow(10.0, e)), top + plot_h + 14, int(e));
   for (const auto& p : points)
     s += fmt::format(
         "<circle class=\"point\" cx=\"{:.1f}\" cy=\"{:.1f}\" r=\"5\" fill=\"{}\"><title>{}</title>"
