@@ -1,14 +1,17 @@
 // Hugging Face Llama checkpoint reader: config.json, single or sharded safetensors, name mapping.
 #include "qforge/io/hf_checkpoint.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
-#include <regex>
 #include <set>
 
 #include "qforge/core/error.h"
+#include "qforge/io/bnb_nf4_layout.h"
+#include "qforge/io/fp8_layout.h"
+#include "qforge/io/hf_names.h"
 #include "qforge/io/mapped_file.h"
 #include "qforge/io/safetensors_file.h"
 
@@ -35,27 +38,6 @@ double OptionalNumber(const nlohmann::json& j, const char* key, double fallback,
   if (!j[key].is_number())
     Fail(ErrorKind::kInvalidInput, "{}: config.json '{}' is not a number", path, key);
   return j[key].get<double>();
-}
-
-// transformers name -> GGUF name; nullopt for tensors the forward pass does not use.
-std::optional<std::string> GgufName(const std::string& hf) {
-  static const std::map<std::string, std::string> kGlobal = {
-      {"model.embed_tokens.weight", "token_embd.weight"},
-      {"model.norm.weight", "output_norm.weight"},
-      {"lm_head.weight", "output.weight"}};
-  static const std::map<std::string, std::string> kLayer = {
-      {"input_layernorm", "attn_norm"}, {"post_attention_layernorm", "ffn_norm"},
-      {"self_attn.q_proj", "attn_q"},   {"self_attn.k_proj", "attn_k"},
-      {"self_attn.v_proj", "attn_v"},   {"self_attn.o_proj", "attn_output"},
-      {"mlp.gate_proj", "ffn_gate"},    {"mlp.up_proj", "ffn_up"},
-      {"mlp.down_proj", "ffn_down"}};
-  if (auto it = kGlobal.find(hf); it != kGlobal.end()) return it->second;
-  static const std::regex kLayerName(R"(model\.layers\.(\d+)\.(.+)\.weight)");
-  std::smatch m;
-  if (std::regex_match(hf, m, kLayerName))
-    if (auto it = kLayer.find(m[2].str()); it != kLayer.end())
-      return "blk." + m[1].str() + "." + it->second + ".weight";
-  return std::nullopt;
 }
 
 struct Layout {
@@ -103,11 +85,57 @@ Layout FindFiles(const std::string& path) {
 // Keeps the tensor's bytes zero-copy when they are aligned for their element type, and copies them
 // into an owned buffer otherwise (safetensors does not promise alignment).
 void AlignOrCopy(TensorView& t, Checkpoint& ckpt) {
-  const size_t align = Traits(t.type).block_bytes;
+  // Element alignment; quantized blocks need that of their widest field (an f32 scale) at most.
+  const size_t align = std::min<size_t>(Traits(t.type).block_bytes, alignof(float));
   if (reinterpret_cast<uintptr_t>(t.data) % align == 0) return;
   auto copy = std::make_shared<std::vector<std::byte>>(t.data, t.data + t.nbytes);
   t.data = copy->data();
   ckpt.storage.push_back(copy);
+}
+
+// Adds a tensor under its GGUF name (dropping unused ones and a tied classifier).
+void AddTensor(TensorView& t, Checkpoint& ckpt) {
+  const auto name = GgufNameFromHf(t.name);
+  if (!name) return;  // rotary_emb.inv_freq and the like: recomputed, not loaded
+  if (*name == kOutputName && ckpt.config.tied_embeddings) return;
+  if (ckpt.Find(*name))
+    Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' appears twice", ckpt.path, t.name);
+  t.name = *name;
+  AlignOrCopy(t, ckpt);
+  ckpt.tensors.push_back(std::move(t));
+}
+
+// Weights stored in a quantized layout (bitsandbytes 4-bit, FP8 with weight_scale), rebuilt as
+// qforge tensors under their HF names; their parts are removed from `all`.
+std::vector<TensorView> QuantizedWeights(std::map<std::string, StRawTensor>& all,
+                                         const std::string& path, Checkpoint& ckpt) {
+  std::vector<TensorView> out;
+  std::vector<std::string> weights;
+  for (const auto& [name, raw] : all) {
+    if (const size_t at = name.find(kBnbQuantStatePrefix); at != std::string::npos)
+      weights.push_back(name.substr(0, at));
+    else if (raw.dtype == "F8_E4M3" || raw.dtype == "F8_E5M2")
+      weights.push_back(name);
+  }
+  for (const std::string& weight : weights) {
+    std::shared_ptr<const void> owner;
+    const auto it = all.find(weight);
+    if (it == all.end())
+      Fail(ErrorKind::kInvalidInput, "{}: quantization state for '{}' but no such tensor", path,
+           weight);
+    const bool fp8 = it->second.dtype.starts_with("F8_");
+    TensorView t = fp8 ? UnpackFp8(all, weight, Fp8ScaleName(weight), path, owner)
+                       : UnpackBnbNf4(all, weight, path, owner);
+    t.name = weight;
+    ckpt.storage.push_back(owner);
+    out.push_back(std::move(t));
+    // The parts: bnb's "<weight>.*", FP8's "<weight>_scale" and vLLM's activation "input_scale".
+    const std::string layer = weight.substr(0, weight.size() - std::string_view(".weight").size());
+    for (auto it = all.lower_bound(weight); it != all.end() && it->first.starts_with(weight);)
+      it = all.erase(it);
+    all.erase(layer + ".input_scale");
+  }
+  return out;
 }
 
 }  // namespace
@@ -159,20 +187,31 @@ Checkpoint LoadHfCheckpoint(const std::string& path) {
   ckpt.path = path;
   ckpt.format = "safetensors";
   ckpt.config = ParseHfConfig(ReadTextFile(config_path.string(), 16u << 20), config_path.string());
+  // Every shard's tensors by name first: a quantized weight's parts may sit in different shards.
+  std::map<std::string, StRawTensor> all;
   for (const fs::path& shard : layout.shards) {
-    SafetensorsFile st = ReadSafetensors(shard.string());
-    for (TensorView& t : st.tensors) {
-      const auto name = GgufName(t.name);
-      if (!name) continue;  // rotary_emb.inv_freq and the like: recomputed, not loaded
-      if (*name == kOutputName && ckpt.config.tied_embeddings) continue;
-      if (ckpt.Find(*name))
-        Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' appears twice", shard.string(), t.name);
-      t.name = *name;
-      AlignOrCopy(t, ckpt);
-      ckpt.tensors.push_back(std::move(t));
+    SafetensorsFile st = ReadSafetensorsAllDtypes(shard.string());
+    for (const TensorView& t : st.tensors)
+      st.others.push_back({t.name, std::string(Traits(t.type).name), t.shape, {t.data, t.nbytes}});
+    for (StRawTensor& t : st.others) {
+      const std::string name = t.name;
+      if (!all.emplace(name, std::move(t)).second)
+        Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' appears twice", shard.string(), name);
     }
     for (const auto& [k, v] : st.metadata) ckpt.metadata["safetensors." + k] = v;
     ckpt.storage.push_back(st.file);
+  }
+  for (TensorView& t : QuantizedWeights(all, layout.dir.string(), ckpt)) AddTensor(t, ckpt);
+  for (const auto& [hf_name, raw] : all) {
+    const auto type = QTypeFromName(raw.dtype);
+    if (!type || (*type != QType::kF32 && *type != QType::kF16 && *type != QType::kBF16)) {
+      if (GgufNameFromHf(hf_name))
+        Fail(ErrorKind::kUnsupported, "{}: tensor '{}' has dtype {} in no layout qforge reads",
+             layout.dir.string(), hf_name, raw.dtype);
+      continue;  // a part of a quantized weight, or a tensor the forward pass does not use
+    }
+    TensorView t{hf_name, *type, raw.shape, raw.bytes.data(), raw.bytes.size()};
+    AddTensor(t, ckpt);
   }
   return ckpt;
 }

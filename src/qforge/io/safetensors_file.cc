@@ -1,7 +1,9 @@
 // safetensors parsing with every offset checked against the file.
 #include "qforge/io/safetensors_file.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 
 #include "qforge/core/error.h"
 #include "qforge/io/byte_reader.h"
@@ -13,16 +15,26 @@ namespace {
 // (the format's own reference implementation uses the same limit).
 constexpr uint64_t kMaxHeaderBytes = 100u << 20;
 
-QType DtypeToQType(const std::string& dtype, const std::string& path, const std::string& name) {
+std::optional<QType> DtypeToQType(const std::string& dtype) {
   if (dtype == "F32") return QType::kF32;
   if (dtype == "F16") return QType::kF16;
   if (dtype == "BF16") return QType::kBF16;
-  Fail(ErrorKind::kUnsupported, "{}: tensor '{}' has dtype {}; qforge reads F32, F16 and BF16",
-       path, name, dtype);
+  return std::nullopt;
 }
 
-TensorView ParseEntry(const std::string& name, const nlohmann::json& entry,
-                      std::span<const std::byte> data, const std::string& path) {
+// Bytes per element of the format's dtypes, or 0 for a name the format does not define.
+size_t DtypeBytes(const std::string& dtype) {
+  static const std::map<std::string, size_t> kBytes = {
+      {"BOOL", 1}, {"U8", 1},  {"I8", 1},  {"F8_E4M3", 1}, {"F8_E5M2", 1},
+      {"I16", 2},  {"U16", 2}, {"F16", 2}, {"BF16", 2},    {"I32", 4},
+      {"U32", 4},  {"F32", 4}, {"I64", 8}, {"U64", 8},     {"F64", 8}};
+  const auto it = kBytes.find(dtype);
+  return it == kBytes.end() ? 0 : it->second;
+}
+
+StRawTensor ParseEntry(const std::string& name, const nlohmann::json& entry,
+                       std::span<const std::byte> data, const std::string& path,
+                       bool keep_other_dtypes) {
   if (!entry.is_object() || !entry.contains("dtype") || !entry.contains("shape") ||
       !entry.contains("data_offsets"))
     Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' lacks dtype, shape or data_offsets", path,
@@ -32,9 +44,13 @@ TensorView ParseEntry(const std::string& name, const nlohmann::json& entry,
   if (!entry["dtype"].is_string() || !shape.is_array() || shape.size() > 8 || !offsets.is_array() ||
       offsets.size() != 2)
     Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has a malformed entry", path, name);
-  TensorView t;
+  StRawTensor t;
   t.name = name;
-  t.type = DtypeToQType(entry["dtype"].get<std::string>(), path, name);
+  t.dtype = entry["dtype"].get<std::string>();
+  const size_t element_bytes = DtypeBytes(t.dtype);
+  if (element_bytes == 0 || (!keep_other_dtypes && !DtypeToQType(t.dtype)))
+    Fail(ErrorKind::kUnsupported, "{}: tensor '{}' has dtype {}; qforge reads F32, F16 and BF16",
+         path, name, t.dtype);
   uint64_t elements = 1;
   for (const auto& d : shape) {
     if (!d.is_number_unsigned() || d.get<uint64_t>() > (uint64_t(1) << 40))
@@ -50,7 +66,7 @@ TensorView ParseEntry(const std::string& name, const nlohmann::json& entry,
   if (!offsets[0].is_number_unsigned() || !offsets[1].is_number_unsigned())
     Fail(ErrorKind::kInvalidInput, "{}: tensor '{}' has non-integer data_offsets", path, name);
   const uint64_t begin = offsets[0].get<uint64_t>(), end = offsets[1].get<uint64_t>();
-  const uint64_t expected = elements * Traits(t.type).block_bytes;
+  const uint64_t expected = elements * element_bytes;
   if (begin > end || end > data.size())
     Fail(ErrorKind::kInvalidInput,
          "{}: tensor '{}' data_offsets [{}, {}] lie outside the {}-byte data section", path, name,
@@ -58,15 +74,16 @@ TensorView ParseEntry(const std::string& name, const nlohmann::json& entry,
   if (end - begin != expected)
     Fail(ErrorKind::kInvalidInput,
          "{}: tensor '{}' of shape {} and dtype {} needs {} bytes, data_offsets give {}", path,
-         name, ShapeString(t.shape), Traits(t.type).name, expected, end - begin);
-  t.data = data.data() + begin;
-  t.nbytes = size_t(expected);
+         name, ShapeString(t.shape), t.dtype, expected, end - begin);
+  t.bytes = data.subspan(begin, size_t(expected));
   return t;
 }
 
 }  // namespace
 
-SafetensorsFile ReadSafetensors(const std::string& path) {
+namespace {
+
+SafetensorsFile Read(const std::string& path, bool keep_other_dtypes) {
   SafetensorsFile st;
   st.file = MappedFile::Open(path);
   ByteReader reader(st.file->bytes(), path);
@@ -93,9 +110,20 @@ SafetensorsFile ReadSafetensors(const std::string& path) {
           st.metadata[k] = v.is_string() ? v.get<std::string>() : v.dump();
       continue;
     }
-    st.tensors.push_back(ParseEntry(name, entry, data, path));
+    StRawTensor raw = ParseEntry(name, entry, data, path, keep_other_dtypes);
+    if (const auto type = DtypeToQType(raw.dtype)) {
+      st.tensors.push_back(
+          TensorView{raw.name, *type, raw.shape, raw.bytes.data(), raw.bytes.size()});
+    } else {
+      st.others.push_back(std::move(raw));
+    }
   }
   return st;
 }
+
+}  // namespace
+
+SafetensorsFile ReadSafetensors(const std::string& path) { return Read(path, false); }
+SafetensorsFile ReadSafetensorsAllDtypes(const std::string& path) { return Read(path, true); }
 
 }  // namespace qforge::io

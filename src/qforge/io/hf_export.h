@@ -1,0 +1,48 @@
+// Export of a quantized checkpoint as a Hugging Face model directory that the serving ecosystem
+// loads: model.safetensors + config.json (+ tokenizer files), with the linear weights in
+// bitsandbytes' NF4 layout (transformers) or as per-tensor FP8 with weight_scale (vLLM "fp8").
+//
+// The checkpoint's tensors must already have their final types (quant::QuantizeCheckpoint makes
+// them; io/ cannot quantize): F32/F16/BF16 anywhere, plus NF4 (bnb-nf4) or FP8_E4M3_T /
+// FP8_E5M2_T (fp8) for the per-layer linear weights. Its q/k rows must be in Hugging Face's
+// rotate-half order (ToRotateHalf converts an adjacent-pair checkpoint before quantizing).
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "qforge/core/checkpoint.h"
+
+namespace qforge::io {
+
+enum class HfQuantFormat { kBnbNf4, kFp8 };
+
+struct HfExportOptions {
+  HfQuantFormat format = HfQuantFormat::kBnbNf4;
+  // bnb-nf4: double-quantize the absmax values (bnb_4bit_use_double_quant). The tensors stay NF4
+  // (exact absmax): double quantization runs here on the exact values, as bitsandbytes does.
+  bool nf4_double_quant = false;
+  std::map<std::string, std::string> metadata;  // safetensors __metadata__ (qforge.version, ...)
+  std::vector<std::string> tokenizer_files;     // copied into the directory under their names
+  bool force = false;                           // replace an existing non-empty directory
+};
+
+// Writes `dir` atomically: everything goes to a sibling "<dir>.tmp-<pid>" that is renamed into
+// place at the end, so an interrupted export leaves no half-written model. Errors
+// (kInvalidInput): `dir` is or holds ckpt.path, `dir` exists and is not empty (without force) or
+// is a file, a tensor has no Hugging Face name, or a tensor's type does not fit the format (the
+// message names the tensor and its type).
+void ExportHfCheckpoint(const Checkpoint& ckpt, const std::string& dir,
+                        const HfExportOptions& opts);
+
+// config.json of a LlamaForCausalLM with `quantization_config` for the format.
+std::string HfConfigJson(const Checkpoint& ckpt, const HfExportOptions& opts);
+
+// The checkpoint with its attn_q / attn_k rows in Hugging Face's rotate-half order (a copy of
+// those two tensors per layer; the others still borrow). A kRotateHalf checkpoint comes back
+// unchanged. Rows are moved whole, so it works for every row-wise type; it is meant for the
+// unquantized source.
+Checkpoint ToRotateHalf(const Checkpoint& ckpt);
+
+}  // namespace qforge::io
