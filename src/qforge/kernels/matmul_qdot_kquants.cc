@@ -3,25 +3,24 @@
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "qforge/kernels/matmul_qdot_kquants.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
-#include "qforge/kernels/vec_dot_finish.h"
 #include "qforge/kernels/vec_dot_kquants-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qforge::kernels::HWY_NAMESPACE {
 void QDotRowsQ2_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ2_K, BlockQ2_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ2_K);
+  QDotRowsT<DecodeQ2_K, BlockQ2_K, BlockQ8_K>(a, begin, end, kQK_K);
 }
 void QDotRowsQ3_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ3_K, BlockQ3_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ3_K);
+  QDotRowsT<DecodeQ3_K, BlockQ3_K, BlockQ8_K>(a, begin, end, kQK_K);
 }
 void QDotRowsQ4_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ4_K, BlockQ4_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ4_K);
+  QDotRowsT<DecodeQ4_K, BlockQ4_K, BlockQ8_K>(a, begin, end, kQK_K);
 }
 void QDotRowsQ5_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ5_K, BlockQ5_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ5_K);
+  QDotRowsT<DecodeQ5_K, BlockQ5_K, BlockQ8_K>(a, begin, end, kQK_K);
 }
 void QDotRowsQ6_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ6_K, BlockQ6_K, BlockQ8_K>(a, begin, end, kQK_K, FinishQ6_K);
+  QDotRowsT<DecodeQ6_K, BlockQ6_K, BlockQ8_K>(a, begin, end, kQK_K);
 }
 }  // namespace qforge::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

@@ -4,27 +4,26 @@
 #define HWY_TARGET_INCLUDE "qforge/kernels/matmul_qdot_legacy.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "qforge/kernels/vec_dot-inl.h"
-#include "qforge/kernels/vec_dot_finish.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qforge::kernels::HWY_NAMESPACE {
 void QDotRowsQ4_0T(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ4_0, BlockQ4_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize, FinishQ4_0);
+  QDotRowsT<DecodeQ4_0, BlockQ4_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize);
 }
 void QDotRowsQ4_1T(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ4_1, BlockQ4_1, BlockQ8_1>(a, begin, end, kLegacyBlockSize, FinishQ4_1);
+  QDotRowsT<DecodeQ4_1, BlockQ4_1, BlockQ8_1>(a, begin, end, kLegacyBlockSize);
 }
 void QDotRowsQ5_0T(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ5_0, BlockQ5_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize, FinishQ5_0);
+  QDotRowsT<DecodeQ5_0, BlockQ5_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize);
 }
 void QDotRowsQ5_1T(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ5_1, BlockQ5_1, BlockQ8_1>(a, begin, end, kLegacyBlockSize, FinishQ5_1);
+  QDotRowsT<DecodeQ5_1, BlockQ5_1, BlockQ8_1>(a, begin, end, kLegacyBlockSize);
 }
 void QDotRowsQ8_0T(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeQ8_0, BlockQ8_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize, FinishQ8_0);
+  QDotRowsT<DecodeQ8_0, BlockQ8_0, BlockQ8_0>(a, begin, end, kLegacyBlockSize);
 }
 void QDotRowsIQ4_NLT(const MatMulArgs& a, int64_t begin, int64_t end) {
-  QDotRowsT<DecodeIQ4_NL, BlockIQ4_NL, BlockQ8_0>(a, begin, end, kQK4_NL, FinishIQ4_NL);
+  QDotRowsT<DecodeIQ4_NL, BlockIQ4_NL, BlockQ8_0>(a, begin, end, kQK4_NL);
 }
 }  // namespace qforge::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

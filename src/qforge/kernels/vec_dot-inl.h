@@ -1,15 +1,15 @@
-// The integer half of the quantized dot products (vec_dot.h) with Highway, per target, and the
-// MatMul row loop around it.
+// Quantized dot products (vec_dot.h) with Highway, per target, and the MatMul row loop around them.
 //
 // A block decoder turns a weight block into vectors of signed 16-bit codes (k-quants: already
 // multiplied by their sub-block scale) and hands each one, with the offset of its first element in
 // the block, to a TokenAcc, which multiplies it by the activation codes of up to kT tokens with
 // ReorderWidenMulAccumulate (pmaddwd on x86: i16 x i16 -> pairwise i32 sums). Decoding once for
-// several tokens is what makes prefill faster than decode per token.
+// several tokens is what makes prefill faster than decode per token. The decoder's Finish then
+// scales the block's i32 lane sums into f32 lane accumulators and adds min terms.
 //
-// Exactness: every product and sum is an integer far below 2^31 (the largest, Q6_K, is at most
-// 256 * 32 * 128 * 128 = 2^27 per super-block), so the block sums equal the scalar reference's
-// whatever the lane count or order; the float half (vec_dot_finish.h) is shared code.
+// Exactness of the integer half: every product and sum is an integer far below 2^31 (the largest,
+// Q6_K, is at most 256 * 32 * 128 * 128 = 2^27 per super-block), so the lane sums are exact;
+// their conversion to f32 is exact below 2^24 (always for the 32-element types).
 //
 // Vectors are capped at 8 i32 / 16 i16 lanes: a legacy half-block holds 16 codes, and a k-quant
 // sub-block 16 or 32, so a vector never straddles two scales.
@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "hwy/highway.h"
+#include "qforge/core/half.h"
 #include "qforge/core/qblocks.h"
 #include "qforge/core/qblocks_kquants.h"
 #include "qforge/kernels/matmul.h"
@@ -41,16 +42,29 @@ using DI8 = hn::Rebind<int8_t, DI16>;
 using DU8 = hn::Rebind<uint8_t, DI16>;
 using VI16 = hn::Vec<DI16>;
 using VI32 = hn::Vec<DI32>;
+using DF = hn::Repartition<float, DI32>;
+using VF = hn::Vec<DF>;
 
 HWY_INLINE size_t Lanes16() { return hn::Lanes(DI16()); }
 
-// Integer dot products of decoded weight vectors with the activation codes of kT tokens.
+// Dot products of decoded weight vectors with the activation codes of kT tokens: per block, exact
+// i32 lane sums; then, as ggml's SIMD code does, the lanes are converted to f32 and multiplied by
+// the block's scale into f32 lane accumulators (no horizontal sum per block). Min terms, one
+// scalar per block, go to `extra`.
 template <size_t kT>
 struct TokenAcc {
   const int8_t* x[kT];  // activation codes of the current block, per token
   VI32 sum0[kT], sum1[kT];
+  VF acc[kT];
+  float extra[kT];
 
-  HWY_INLINE void Reset() {
+  HWY_INLINE void StartRow() {
+    for (size_t t = 0; t < kT; ++t) {
+      acc[t] = hn::Zero(DF());
+      extra[t] = 0;
+    }
+  }
+  HWY_INLINE void StartBlock() {
     for (size_t t = 0; t < kT; ++t) sum0[t] = sum1[t] = hn::Zero(DI32());
   }
   // sum[t] += w . x[t][offset .. offset + Lanes16())
@@ -61,9 +75,13 @@ struct TokenAcc {
       sum0[t] = hn::ReorderWidenMulAccumulate(DI32(), w, xv, sum0[t], sum1[t]);
     }
   }
-  HWY_INLINE int32_t Total(size_t t) const {
-    const DI32 d32;
-    return hn::GetLane(hn::SumOfLanes(d32, hn::Add(sum0[t], sum1[t])));
+  // acc[t] += scale * (this block's integer lane sums of token t)
+  HWY_INLINE void Scale(size_t t, float scale) {
+    const VF sum = hn::ConvertTo(DF(), hn::Add(sum0[t], sum1[t]));
+    acc[t] = hn::MulAdd(sum, hn::Set(DF(), scale), acc[t]);
+  }
+  HWY_INLINE float Total(size_t t) const {
+    return hn::GetLane(hn::SumOfLanes(DF(), acc[t])) + extra[t];
   }
 };
 
@@ -82,9 +100,36 @@ HWY_INLINE VI16 FifthBits(uint32_t bits, size_t k) {
   return hn::BitCast(DI16(), hn::IfThenElseZero(set, hn::Set(du16, uint16_t(16))));
 }
 
+// ---- Float half per block: d[t], s[t] are token t's activation scale and (Q8_1) sum field.
+
+// Symmetric codes: acc += (d_w d_x) isum.
+template <size_t kT>
+HWY_INLINE void ScaleAll(float dw, const float (&d)[kT], TokenAcc<kT>& acc) {
+  for (size_t t = 0; t < kT; ++t) acc.Scale(t, dw * d[t]);
+}
+
+struct Symmetric {
+  template <class WBlock, class XBlock, size_t kT>
+  HWY_INLINE static void Finish(const WBlock& w, const XBlock* const (&)[kT], const float (&d)[kT],
+                                const float (&)[kT], TokenAcc<kT>& acc) {
+    ScaleAll(F16ToF32(w.d), d, acc);
+  }
+};
+
+// Q4_1/Q5_1 (x = d q + m): acc += (d_w d_x) isum, extra += m_w s_x with s_x = d_x sum(q_x).
+struct WithMin {
+  template <class WBlock, class XBlock, size_t kT>
+  HWY_INLINE static void Finish(const WBlock& w, const XBlock* const (&)[kT], const float (&d)[kT],
+                                const float (&s)[kT], TokenAcc<kT>& acc) {
+    ScaleAll(F16ToF32(w.d), d, acc);
+    const float m = F16ToF32(w.m);
+    for (size_t t = 0; t < kT; ++t) acc.extra[t] += m * s[t];
+  }
+};
+
 // ---- Legacy 32-element blocks: byte qs[j] holds element j (low nibble) and j + 16 (high).
 
-struct DecodeQ4_0 {
+struct DecodeQ4_0 : Symmetric {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ4_0& b, Acc& acc) {
     const DI16 d16;
@@ -96,7 +141,7 @@ struct DecodeQ4_0 {
   }
 };
 
-struct DecodeQ4_1 {
+struct DecodeQ4_1 : WithMin {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ4_1& b, Acc& acc) {
     for (size_t k = 0; k < 16; k += Lanes16()) {
@@ -107,7 +152,7 @@ struct DecodeQ4_1 {
   }
 };
 
-struct DecodeQ5_0 {
+struct DecodeQ5_0 : Symmetric {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ5_0& b, Acc& acc) {
     const DI16 d16;
@@ -123,7 +168,7 @@ struct DecodeQ5_0 {
   }
 };
 
-struct DecodeQ5_1 {
+struct DecodeQ5_1 : WithMin {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ5_1& b, Acc& acc) {
     uint32_t qh;
@@ -136,7 +181,7 @@ struct DecodeQ5_1 {
   }
 };
 
-struct DecodeQ8_0 {
+struct DecodeQ8_0 : Symmetric {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ8_0& b, Acc& acc) {
     for (size_t k = 0; k < 32; k += Lanes16())
@@ -145,7 +190,7 @@ struct DecodeQ8_0 {
 };
 
 // IQ4_NL: each nibble indexes the 16-entry code book, looked up 16 bytes at a time (pshufb).
-struct DecodeIQ4_NL {
+struct DecodeIQ4_NL : Symmetric {
   template <class Acc>
   HWY_INLINE static void Run(const BlockIQ4_NL& b, Acc& acc) {
 #if HWY_TARGET == HWY_SCALAR
@@ -170,50 +215,83 @@ struct DecodeIQ4_NL {
 
 // ---- The row loop.
 
-// isum[t * nb + b] for the kT activation rows x[t] and the weight row w.
-template <class Decode, class WBlock, class XBlock, size_t kT>
-HWY_INLINE void ISums(const WBlock* w, const XBlock* const (&x)[kT], int64_t nb, int32_t* isum) {
-  TokenAcc<kT> acc;
-  for (int64_t b = 0; b < nb; ++b) {
-    for (size_t t = 0; t < kT; ++t) acc.x[t] = x[t][b].qs;
-    acc.Reset();
-    Decode::Run(w[b], acc);
-    for (size_t t = 0; t < kT; ++t) isum[int64_t(t) * nb + b] = acc.Total(t);
+// Activation block scales as f32 (exact conversions), once per MatMul rows call: xd[t * nb + b] is
+// d of token t's block b, xs the Q8_1 sum field s (zero for the other formats).
+inline float ActScale(const BlockQ8_0& b) { return F16ToF32(b.d); }
+inline float ActScale(const BlockQ8_1& b) { return F16ToF32(b.d); }
+inline float ActScale(const BlockQ8_K& b) { return b.d; }
+inline float ActSum(const BlockQ8_0&) { return 0; }
+inline float ActSum(const BlockQ8_1& b) { return F16ToF32(b.s); }
+inline float ActSum(const BlockQ8_K&) { return 0; }
+
+// Token rows of the quantized activations and their scales.
+template <class XBlock>
+struct Activations {
+  const MatMulArgs& a;
+  int64_t nb;
+  std::vector<float> xd, xs;
+
+  Activations(const MatMulArgs& args, int64_t blocks)
+      : a(args), nb(blocks), xd(size_t(a.n_tokens * nb)), xs(size_t(a.n_tokens * nb)) {
+    for (int64_t t = 0; t < a.n_tokens; ++t)
+      for (int64_t b = 0; b < nb; ++b) {
+        xd[size_t(t * nb + b)] = ActScale(Row(t)[b]);
+        xs[size_t(t * nb + b)] = ActSum(Row(t)[b]);
+      }
   }
-}
+  const XBlock* Row(int64_t t) const {
+    return reinterpret_cast<const XBlock*>(static_cast<const char*>(a.xq) +
+                                           size_t(t) * a.xq_stride);
+  }
+};
 
-// Tokens decoded together: 2 x 4 accumulators, 1 weight and 1 activation vector fit in the 16
-// vector registers of AVX2.
-constexpr size_t kTokenGroup = 4;
-
+// Outputs y[t0 .. t0 + kT, o]: each weight block is decoded once for the kT tokens.
 template <class Decode, class WBlock, class XBlock, size_t kT>
-HWY_INLINE void TokenGroup(const MatMulArgs& a, int64_t o, int64_t t0, int64_t nb, int32_t* isum,
-                           VecDotFinishFn finish) {
+HWY_INLINE void TokenGroup(const Activations<XBlock>& act, int64_t o, int64_t t0) {
+  const MatMulArgs& a = act.a;
   const WBlock* w = reinterpret_cast<const WBlock*>(static_cast<const char*>(a.w) +
                                                     size_t(o - a.w_first_row) * a.w_stride);
   const XBlock* x[kT];
+  const float* xd[kT];
+  const float* xs[kT];
+  for (size_t t = 0; t < kT; ++t) {
+    x[t] = act.Row(t0 + int64_t(t));
+    xd[t] = act.xd.data() + (t0 + int64_t(t)) * act.nb;
+    xs[t] = act.xs.data() + (t0 + int64_t(t)) * act.nb;
+  }
+  TokenAcc<kT> acc;
+  acc.StartRow();
+  for (int64_t b = 0; b < act.nb; ++b) {
+    for (size_t t = 0; t < kT; ++t) acc.x[t] = x[t][b].qs;
+    acc.StartBlock();
+    Decode::Run(w[b], acc);
+    float d[kT], s[kT];
+    const XBlock* xb[kT];
+    for (size_t t = 0; t < kT; ++t) {
+      d[t] = xd[t][b];
+      s[t] = xs[t][b];
+      xb[t] = &x[t][b];
+    }
+    Decode::Finish(w[b], xb, d, s, acc);
+  }
   for (size_t t = 0; t < kT; ++t)
-    x[t] = reinterpret_cast<const XBlock*>(static_cast<const char*>(a.xq) +
-                                           size_t(t0 + int64_t(t)) * a.xq_stride);
-  ISums<Decode, WBlock, XBlock, kT>(w, x, nb, isum);
-  for (size_t t = 0; t < kT; ++t)
-    a.y[size_t(t0 + int64_t(t)) * size_t(a.out) + size_t(o)] =
-        finish(w, x[t], isum + int64_t(t) * nb, nb);
+    a.y[size_t(t0 + int64_t(t)) * size_t(a.out) + size_t(o)] = acc.Total(t);
 }
 
-// Output rows [begin, end) for all tokens. Whether a token is in a group of kTokenGroup or alone
-// changes neither its integer sums nor the shared float half, so y does not depend on it.
+// Tokens decoded together: 2 x 4 integer and 4 float accumulators, a weight and an activation
+// vector fit in the 16 vector registers of AVX2.
+constexpr size_t kTokenGroup = 4;
+
+// Output rows [begin, end) for all tokens. A token's arithmetic is the same whether it is in a
+// group of kTokenGroup or alone, so y depends neither on the grouping nor on the thread count.
 template <class Decode, class WBlock, class XBlock>
-HWY_INLINE void QDotRowsT(const MatMulArgs& a, int64_t begin, int64_t end, int64_t block_size,
-                          VecDotFinishFn finish) {
-  const int64_t nb = a.in / block_size;
-  std::vector<int32_t> isum(kTokenGroup * size_t(nb));  // per call, hence per thread
+HWY_INLINE void QDotRowsT(const MatMulArgs& a, int64_t begin, int64_t end, int64_t block_size) {
+  const Activations<XBlock> act(a, a.in / block_size);
   for (int64_t o = begin; o < end; ++o) {
     int64_t t = 0;
     for (; t + int64_t(kTokenGroup) <= a.n_tokens; t += kTokenGroup)
-      TokenGroup<Decode, WBlock, XBlock, kTokenGroup>(a, o, t, nb, isum.data(), finish);
-    for (; t < a.n_tokens; ++t)
-      TokenGroup<Decode, WBlock, XBlock, 1>(a, o, t, nb, isum.data(), finish);
+      TokenGroup<Decode, WBlock, XBlock, kTokenGroup>(act, o, t);
+    for (; t < a.n_tokens; ++t) TokenGroup<Decode, WBlock, XBlock, 1>(act, o, t);
   }
 }
 

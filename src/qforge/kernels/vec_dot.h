@@ -8,13 +8,15 @@
 // perplexity of llama.cpp's quantized files) match llama.cpp's, and because 8-bit integer products
 // are faster than dequantizing the weights to f32.
 //
-// Every product is split in two halves that the tests check separately:
+// Every product is split in two halves:
 //  - the integer half, one exact int32 per block (legacy types, IQ4_NL) or per super-block
 //    (k-quants): the scalar reference (ref/vec_dot_ref.h) and the SIMD kernels (vec_dot-inl.h)
-//    must agree exactly;
-//  - the float half, vec_dot_finish.h: one function per type, compiled once and called by both, so
-//    the reference and every SIMD target round identically and y is bit-identical on any machine
-//    and at any thread count.
+//    compute the same integers;
+//  - the float half, the block scales times those integers: the reference adds one term per block
+//    in ggml's generic order (vec_dot_finish.h); the SIMD kernels, like ggml's own SIMD code, keep
+//    f32 lane accumulators, so they differ from the reference by float rounding only (tested with
+//    a derived bound). Each output is still computed by one fixed sequence of operations, so y is
+//    bit-identical at any thread count on a given target.
 #pragma once
 
 #include <cstddef>
@@ -38,7 +40,7 @@ struct VecDotTraits {
   QType weight;
   QType act;                // activation blocks: Q8_0, Q8_1 or Q8_K, quantized by its traits row
   VecDotISumsFn isums_ref;  // scalar integer half (ref/vec_dot_ref.cc)
-  VecDotFinishFn finish;    // float half, shared by the reference and the SIMD kernels
+  VecDotFinishFn finish;    // reference float half (vec_dot_finish.h)
   QDotRowsFn rows;          // SIMD MatMul rows, dispatched to the best Highway target
 };
 

@@ -1,10 +1,6 @@
-// The float half of every quantized dot product (see vec_dot.h): from the exact integer sum of each
-// block to the row's dot product, in ggml's order of f32 operations.
-//
-// These functions are compiled once, for the baseline target, and called by both the scalar
-// reference and the SIMD kernels of every Highway target: compiled inside a target's code they
-// could be contracted to FMAs there and round differently. So the float arithmetic is identical
-// everywhere and only the integer half, which is exact, differs in how it is computed.
+// The float half of the reference quantized dot products (see vec_dot.h): from the exact integer
+// sum of each block to the row's dot product, in the order of f32 operations of ggml's generic
+// vec_dot code. The SIMD kernels (vec_dot-inl.h) combine the same integers in lanes instead.
 //
 // Arguments: one row of weight blocks `w`, one row of activation blocks `x`, isum[b] the integer
 // sum of block b (b < nb) as VecDotTraits::isums_ref computes it.

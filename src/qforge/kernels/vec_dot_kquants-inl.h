@@ -30,7 +30,29 @@ HWY_INLINE VI16 Bits(const uint8_t* p, int bit) {
   return hn::And(hn::ShiftRightSame(LoadBytes(p), bit), hn::Set(DI16(), 1));
 }
 
+// Q2_K/Q4_K/Q5_K mins: extra -= (dmin_w d_x) sum_j bsums_j min(j), with min(j) the integer min of
+// the sub-block that holds the 16 activation codes summed in bsums_j.
+template <size_t kT, class MinOf>
+HWY_INLINE void SubtractMins(float dmin, const BlockQ8_K* const (&x)[kT], const float (&d)[kT],
+                             MinOf min_of, TokenAcc<kT>& acc) {
+  int mins[16];
+  for (int j = 0; j < 16; ++j) mins[j] = min_of(j);
+  for (size_t t = 0; t < kT; ++t) {
+    int32_t sum = 0;
+    for (int j = 0; j < 16; ++j) sum += x[t]->bsums[j] * mins[j];
+    acc.extra[t] -= (dmin * d[t]) * float(sum);
+  }
+}
+
 struct DecodeQ2_K {
+  template <size_t kT>
+  HWY_INLINE static void Finish(const BlockQ2_K& w, const BlockQ8_K* const (&x)[kT],
+                                const float (&d)[kT], const float (&)[kT], TokenAcc<kT>& acc) {
+    ScaleAll(F16ToF32(w.d), d, acc);
+    SubtractMins(
+        F16ToF32(w.dmin), x, d, [&](int j) { return w.scales[j] >> 4; }, acc);
+  }
+
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ2_K& b, Acc& acc) {
     for (int h = 0; h < 2; ++h)
@@ -42,7 +64,7 @@ struct DecodeQ2_K {
   }
 };
 
-struct DecodeQ3_K {
+struct DecodeQ3_K : Symmetric {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ3_K& b, Acc& acc) {
     const DI16 d16;
@@ -83,14 +105,29 @@ HWY_INLINE void DecodeNibbleK(const Block& b, const uint8_t* qh, Acc& acc) {
   }
 }
 
-struct DecodeQ4_K {
+// Q4_K/Q5_K: 6-bit mins of 32-element sub-blocks, two bsums each.
+struct WithKMins {
+  template <class WBlock, size_t kT>
+  HWY_INLINE static void Finish(const WBlock& w, const BlockQ8_K* const (&x)[kT],
+                                const float (&d)[kT], const float (&)[kT], TokenAcc<kT>& acc) {
+    ScaleAll(F16ToF32(w.d), d, acc);
+    const auto min_of = [&](int j) {
+      uint8_t sc, m;
+      KScaleMin(j / 2, w.scales, sc, m);
+      return int(m);
+    };
+    SubtractMins(F16ToF32(w.dmin), x, d, min_of, acc);
+  }
+};
+
+struct DecodeQ4_K : WithKMins {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ4_K& b, Acc& acc) {
     DecodeNibbleK<false>(b, nullptr, acc);
   }
 };
 
-struct DecodeQ5_K {
+struct DecodeQ5_K : WithKMins {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ5_K& b, Acc& acc) {
     DecodeNibbleK<true>(b, b.qh, acc);
@@ -99,7 +136,7 @@ struct DecodeQ5_K {
 
 // Q6_K: element 128h + 32s + l has its low nibble in ql[64h + 32(s%2) + l] (high nibble for
 // s >= 2) and its top 2 bits at bits 2s of qh[32h + l]; code - 32, 16-element sub-blocks.
-struct DecodeQ6_K {
+struct DecodeQ6_K : Symmetric {
   template <class Acc>
   HWY_INLINE static void Run(const BlockQ6_K& b, Acc& acc) {
     const DI16 d16;
