@@ -63,8 +63,12 @@ TEST(DistributionStats, SummaryFormulas) {
   EXPECT_EQ(r.kld_percentiles.front().value, 19);
   EXPECT_EQ(r.kld_percentiles.back().value, 0);
   for (const auto& p : r.kld_percentiles) {
-    if (p.name == "median") EXPECT_EQ(p.value, 9.5);
-    if (p.name == "90") EXPECT_NEAR(p.value, 0.9 * 19, 1e-5);  // position 0.9 * (n - 1)
+    if (p.name == "median") {
+      EXPECT_EQ(p.value, 9.5);
+    }
+    if (p.name == "90") {  // position 0.9 * (n - 1)
+      EXPECT_NEAR(p.value, 0.9 * 19, 1e-5);
+    }
   }
 }
 

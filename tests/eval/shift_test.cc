@@ -51,8 +51,12 @@ TEST(OutputShift, IdenticalIsZeroAndRamblingShows) {
       EXPECT_DOUBLE_EQ(m.cand - m.base, -0.5);
       EXPECT_LT(m.delta.high, 0);  // significant drop
     }
-    if (m.name == "loop_rate") EXPECT_DOUBLE_EQ(m.cand, 0.5);
-    if (m.name == "length_mean") EXPECT_DOUBLE_EQ(m.cand - m.base, 2.0);
+    if (m.name == "loop_rate") {
+      EXPECT_DOUBLE_EQ(m.cand, 0.5);
+    }
+    if (m.name == "length_mean") {
+      EXPECT_DOUBLE_EQ(m.cand - m.base, 2.0);
+    }
   }
 }
 
