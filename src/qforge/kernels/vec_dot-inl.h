@@ -24,6 +24,7 @@
 #include <cstring>
 #include <vector>
 
+#include "hwy/aligned_allocator.h"
 #include "hwy/highway.h"
 #include "qforge/core/half.h"
 #include "qforge/core/qblocks.h"
@@ -53,7 +54,7 @@ HWY_INLINE size_t Lanes16() { return hn::Lanes(DI16()); }
 // scalar per block, go to `extra`.
 template <size_t kT>
 struct TokenAcc {
-  const int8_t* x[kT];  // activation codes of the current block, per token
+  const int16_t* x[kT];  // activation codes of the current block, per token, widened to i16
   VI32 sum0[kT], sum1[kT];
   VF acc[kT];
   float extra[kT];
@@ -71,7 +72,7 @@ struct TokenAcc {
   HWY_INLINE void MulAdd(VI16 w, size_t offset) {
     const DI16 d16;
     for (size_t t = 0; t < kT; ++t) {
-      const VI16 xv = hn::PromoteTo(d16, hn::LoadU(DI8(), x[t] + offset));
+      const VI16 xv = hn::LoadU(d16, x[t] + offset);
       sum0[t] = hn::ReorderWidenMulAccumulate(DI32(), w, xv, sum0[t], sum1[t]);
     }
   }
@@ -224,25 +225,36 @@ inline float ActSum(const BlockQ8_0&) { return 0; }
 inline float ActSum(const BlockQ8_1& b) { return F16ToF32(b.s); }
 inline float ActSum(const BlockQ8_K&) { return 0; }
 
-// Token rows of the quantized activations and their scales.
+// Token rows of the quantized activations, their codes widened to i16 once per call (every
+// weight row reuses them, so the multiply-add can read them straight from memory), and their
+// scales.
 template <class XBlock>
 struct Activations {
+  static constexpr int64_t kBlock = int64_t(sizeof(XBlock::qs));  // int8 codes per block
   const MatMulArgs& a;
   int64_t nb;
   std::vector<float> xd, xs;
+  hwy::AlignedFreeUniquePtr<int16_t[]> codes;
 
   Activations(const MatMulArgs& args, int64_t blocks)
-      : a(args), nb(blocks), xd(size_t(a.n_tokens * nb)), xs(size_t(a.n_tokens * nb)) {
+      : a(args),
+        nb(blocks),
+        xd(size_t(a.n_tokens * nb)),
+        xs(size_t(a.n_tokens * nb)),
+        codes(hwy::AllocateAligned<int16_t>(size_t(a.n_tokens * nb * kBlock))) {
     for (int64_t t = 0; t < a.n_tokens; ++t)
       for (int64_t b = 0; b < nb; ++b) {
-        xd[size_t(t * nb + b)] = ActScale(Row(t)[b]);
-        xs[size_t(t * nb + b)] = ActSum(Row(t)[b]);
+        const XBlock& x = Row(t)[b];
+        xd[size_t(t * nb + b)] = ActScale(x);
+        xs[size_t(t * nb + b)] = ActSum(x);
+        for (int64_t j = 0; j < kBlock; ++j) codes[size_t((t * nb + b) * kBlock + j)] = x.qs[j];
       }
   }
   const XBlock* Row(int64_t t) const {
     return reinterpret_cast<const XBlock*>(static_cast<const char*>(a.xq) +
                                            size_t(t) * a.xq_stride);
   }
+  const int16_t* Codes(int64_t t, int64_t b) const { return &codes[size_t((t * nb + b) * kBlock)]; }
 };
 
 // Outputs y[t0 .. t0 + kT, o]: each weight block is decoded once for the kT tokens.
@@ -262,7 +274,7 @@ HWY_INLINE void TokenGroup(const Activations<XBlock>& act, int64_t o, int64_t t0
   TokenAcc<kT> acc;
   acc.StartRow();
   for (int64_t b = 0; b < act.nb; ++b) {
-    for (size_t t = 0; t < kT; ++t) acc.x[t] = x[t][b].qs;
+    for (size_t t = 0; t < kT; ++t) acc.x[t] = act.Codes(t0 + int64_t(t), b);
     acc.StartBlock();
     Decode::Run(w[b], acc);
     float d[kT], s[kT];
