@@ -1,7 +1,9 @@
-// qforge quantize: a model through a recipe (preset or JSON) to a GGUF file llama.cpp loads.
+// qforge quantize: a model through a recipe (preset or JSON) to a GGUF file llama.cpp loads, or
+// to a Hugging Face directory (bitsandbytes NF4, vLLM FP8: quantize_hf.h).
 #include <filesystem>
 
 #include "qforge/cli/common.h"
+#include "qforge/cli/quantize_hf.h"
 #include "qforge/cli/recipe_help.h"
 #include "qforge/core/error.h"
 #include "qforge/io/gguf_writer.h"
@@ -15,12 +17,15 @@ struct QuantizeFlags {
   std::string output;
   std::string recipe;
   std::string format = "gguf";
+  bool force = false;
 };
 
 void Run(const QuantizeFlags& flags) {
   const quant::Recipe recipe = quant::LoadRecipe(flags.recipe);
+  if (IsHfFormat(flags.format))
+    return QuantizeToHf(flags.model, recipe, flags.format, flags.output, flags.force);
   if (flags.format != "gguf")
-    Fail(ErrorKind::kInvalidInput, "--format {}: this build writes gguf only", flags.format);
+    Fail(ErrorKind::kInvalidInput, "--format {}: not one of gguf, bnb-nf4, fp8", flags.format);
   LoadedModel m = LoadModel(flags.model);
   ThreadPool pool(flags.model.threads);
   Progress progress("quantize " + recipe.name, int64_t(m.checkpoint.tensors.size()), "tensors");
@@ -51,10 +56,16 @@ void RegisterQuantize(CLI::App& app) {
   auto flags = std::make_shared<QuantizeFlags>();
   CLI::App* verb = app.add_subcommand("quantize", "Quantize a model by a recipe into a GGUF file");
   AddModelFlags(*verb, flags->model);
-  verb->add_option("-o,--output", flags->output, "Output file (written atomically)")->required();
+  verb->add_option("-o,--output", flags->output,
+                   "Output file, or directory for bnb-nf4/fp8 (written atomically)")
+      ->required();
   verb->add_option("-r,--recipe", flags->recipe, "A preset (table below) or a JSON recipe file")
       ->required();
-  verb->add_option("--format", flags->format, "Output format: gguf")->capture_default_str();
+  verb->add_option("--format", flags->format,
+                   "Output format: gguf (a file), bnb-nf4 or fp8 (a Hugging Face directory)")
+      ->capture_default_str();
+  verb->add_flag("--force", flags->force,
+                 "bnb-nf4/fp8: replace an existing non-empty output directory");
   verb->footer(RecipeTable());
   verb->callback([flags] { Run(*flags); });
 }

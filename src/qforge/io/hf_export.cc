@@ -197,8 +197,8 @@ void ExportHfCheckpoint(const Checkpoint& ckpt, const std::string& dir,
     AtomicFile file((tmp / "config.json").string());
     file.Write(config.data(), config.size());
     file.Commit();
-    for (const std::string& tok : opts.tokenizer_files)
-      fs::copy_file(tok, tmp / fs::path(tok).filename(), fs::copy_options::overwrite_existing);
+    for (const auto& [from, name] : opts.files)
+      fs::copy_file(from, tmp / fs::path(name).filename(), fs::copy_options::overwrite_existing);
     if (fs::exists(out)) fs::remove_all(out);  // empty, or --force
     fs::rename(tmp, out);
   } catch (const fs::filesystem_error& e) {

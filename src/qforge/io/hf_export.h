@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "qforge/core/checkpoint.h"
@@ -24,8 +25,9 @@ struct HfExportOptions {
   // (exact absmax): double quantization runs here on the exact values, as bitsandbytes does.
   bool nf4_double_quant = false;
   std::map<std::string, std::string> metadata;  // safetensors __metadata__ (qforge.version, ...)
-  std::vector<std::string> tokenizer_files;     // copied into the directory under their names
-  bool force = false;                           // replace an existing non-empty directory
+  // Files copied into the directory: (source path, file name there), e.g. the tokenizer's.
+  std::vector<std::pair<std::string, std::string>> files;
+  bool force = false;  // replace an existing non-empty directory
 };
 
 // Writes `dir` atomically: everything goes to a sibling "<dir>.tmp-<pid>" that is renamed into
