@@ -201,6 +201,11 @@ TEST_F(HfExportTest, Fp8PackingMatchesVllmLayoutByHand) {
   EXPECT_EQ(Values<float>(all.at(p + "_scale")), std::vector<float>{0.5f});
   const nlohmann::json q = ReadJson(dir + "/config.json")["quantization_config"];
   EXPECT_EQ(q, nlohmann::json::parse(R"({"quant_method":"fp8","activation_scheme":"dynamic"})"));
+  // A linear layer left in F32 is listed for vLLM to skip.
+  m.Add("blk.0.attn_k.weight", QType::kF32, {1, 2, 3, 4, 5, 6}, 2);
+  ExportHfCheckpoint(m.ckpt, Path("mixed"), Opts(HfQuantFormat::kFp8));
+  EXPECT_EQ(ReadJson(Path("mixed/config.json"))["quantization_config"]["ignored_layers"],
+            nlohmann::json::parse(R"(["model.layers.0.self_attn.k_proj"])"));
 
   const Checkpoint back = LoadHfCheckpoint(dir);
   const TensorView& t = back.Get("blk.0.attn_v.weight");

@@ -175,6 +175,15 @@ std::string HfConfigJson(const Checkpoint& ckpt, const HfExportOptions& opts) {
     // vLLM's Fp8Config.from_config reads quant_method and activation_scheme; "dynamic": the
     // activations are scaled per token at run time, so the file has no input_scale.
     j["quantization_config"] = {{"quant_method", "fp8"}, {"activation_scheme", "dynamic"}};
+    // Linear layers the recipe left in 16/32 bits: vLLM must not expect FP8 weights for them.
+    std::vector<std::string> ignored;
+    for (const TensorView& t : ckpt.tensors) {
+      const auto name = HfNameFromGguf(t.name);
+      const bool dense = t.type == QType::kF32 || t.type == QType::kF16 || t.type == QType::kBF16;
+      if (name && dense && t.name.starts_with("blk.") && t.shape.size() == 2)
+        ignored.push_back(name->substr(0, name->size() - std::string_view(".weight").size()));
+    }
+    if (!ignored.empty()) j["quantization_config"]["ignored_layers"] = ignored;
   }
   return j.dump(2) + "\n";
 }
