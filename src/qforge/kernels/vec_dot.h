@@ -6,7 +6,9 @@
 // dot products of the codes and scales each block's integer sum by the two block scales
 // (ggml_vec_dot_<type>_<vec_dot type>). qforge does the same, so that its outputs (and the
 // perplexity of llama.cpp's quantized files) match llama.cpp's, and because 8-bit integer products
-// are faster than dequantizing the weights to f32.
+// are faster than dequantizing the weights to f32. (From 32 tokens on, ops.cc's MatMul instead
+// multiplies the dequantized weights by dequantize(q8(x)) with the tiled f32 GEMM: the same values
+// up to f32 rounding, faster once the dequantization is shared by enough tokens.)
 //
 // Every product is split in two halves:
 //  - the integer half, one exact int32 per block (legacy types, IQ4_NL) or per super-block
