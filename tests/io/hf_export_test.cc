@@ -316,9 +316,15 @@ TEST_F(HfExportTest, RefusesNonEmptyDirectoryAndInputUnlessForced) {
   ExportHfCheckpoint(m.ckpt, Path("full"), Opts(HfQuantFormat::kBnbNf4, false, true));
   EXPECT_FALSE(fs::exists(Path("full/keep.txt")));
   EXPECT_TRUE(fs::exists(Path("full/model.safetensors")));
-  // The exported directory is now an input: exporting onto it is refused even with force.
+  // A trailing slash names the same directory (the temporary stays a sibling of it).
+  ExportHfCheckpoint(m.ckpt, Path("slash") + "/", {});
+  EXPECT_TRUE(fs::exists(Path("slash/model.safetensors")));
+  // The exported directory is now an input: exporting onto it, or onto a directory holding it,
+  // is refused even with force.
   Checkpoint again = LoadHfCheckpoint(Path("full"));
   EXPECT_THROW(ExportHfCheckpoint(again, Path("full"), Opts(HfQuantFormat::kBnbNf4, false, true)),
+               Error);
+  EXPECT_THROW(ExportHfCheckpoint(again, dir_.string(), Opts(HfQuantFormat::kBnbNf4, false, true)),
                Error);
   EXPECT_TRUE(fs::exists(Path("full/model.safetensors")));
 }

@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <filesystem>
@@ -121,8 +122,9 @@ void AddTensor(TensorList& out, const Checkpoint& ckpt, const TensorView& t,
 void CheckDestination(const Checkpoint& ckpt, const fs::path& dir, bool force) {
   std::error_code ec;
   if (!ckpt.path.empty() && fs::exists(ckpt.path, ec)) {
+    // Refused when the input is the directory or anywhere inside it (even with force).
     const fs::path in = fs::weakly_canonical(ckpt.path), out = fs::weakly_canonical(dir);
-    if (in == out || in.parent_path() == out)
+    if (std::mismatch(out.begin(), out.end(), in.begin(), in.end()).first == out.end())
       Fail(ErrorKind::kInvalidInput, "{}: refusing to overwrite the input model {}", dir.string(),
            ckpt.path);
   }
@@ -190,7 +192,8 @@ std::string HfConfigJson(const Checkpoint& ckpt, const HfExportOptions& opts) {
 
 void ExportHfCheckpoint(const Checkpoint& ckpt, const std::string& dir,
                         const HfExportOptions& opts) {
-  const fs::path out(dir);
+  fs::path out = fs::path(dir).lexically_normal();
+  if (out.filename().empty()) out = out.parent_path();  // "out/": the temporary is a sibling
   CheckDestination(ckpt, out, opts.force);
   TensorList list;
   for (const TensorView& t : ckpt.tensors) AddTensor(list, ckpt, t, opts);
