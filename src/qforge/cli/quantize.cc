@@ -54,7 +54,8 @@ void Run(const QuantizeFlags& flags) {
 
 void RegisterQuantize(CLI::App& app) {
   auto flags = std::make_shared<QuantizeFlags>();
-  CLI::App* verb = app.add_subcommand("quantize", "Quantize a model by a recipe into a GGUF file");
+  CLI::App* verb = app.add_subcommand(
+      "quantize", "Quantize a model by a recipe into a GGUF file or a Hugging Face directory");
   AddModelFlags(*verb, flags->model);
   verb->add_option("-o,--output", flags->output,
                    "Output file, or directory for bnb-nf4/fp8 (written atomically)")
