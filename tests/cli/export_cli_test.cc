@@ -15,29 +15,15 @@
 
 #include "qforge/io/hf_checkpoint.h"
 #include "support/paths.h"
+#include "support/run_command.h"
 
 namespace qforge {
 namespace {
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
 
-struct CommandResult {
-  int code;
-  std::string out;  // stdout and stderr, interleaved
-};
-
-CommandResult Qforge(const std::string& args) {
-  const std::string cmd = test::Binary() + " " + args + " 2>&1";
-  CommandResult r{-1, ""};
-  FILE* p = popen(cmd.c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return r;
-}
+using test::CommandResult;
+using test::Qforge;
 
 class ExportCli : public ::testing::Test {
  protected:

@@ -5,6 +5,8 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include "support/run_command.h"
 #include <sys/wait.h>
 
 #include <array>
@@ -46,22 +48,10 @@ TEST(Html, SeveralReportsDrawThePrecisionLadder) {
   EXPECT_EQ(Count(h, "class=\"point\""), 4u);  // quality and KLD, one point per report each
 }
 
-struct ShellResult {
-  int code;
-  std::string out;
-};
+using ShellResult = test::CommandResult;
 
-ShellResult Shell(const std::string& cmd) {
-  ShellResult r{-1, ""};
-  FILE* p = popen((cmd + " 2>/dev/null").c_str(), "r");
-  if (!p) return r;
-  std::array<char, 4096> buf{};
-  size_t n;
-  while ((n = fread(buf.data(), 1, buf.size(), p)) > 0) r.out.append(buf.data(), n);
-  const int status = pclose(p);
-  r.code = WIFEXITED(status) ? WEXITSTATUS(status) : 128;
-  return r;
-}
+// Runs a shell command, stdout only.
+ShellResult Shell(const std::string& cmd) { return test::RunCommand(cmd + " 2>/dev/null"); }
 
 std::string Chromium() {
   for (const char* c : {"chromium", "chromium-browser", "google-chrome"})
