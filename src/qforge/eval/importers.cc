@@ -15,7 +15,7 @@ using nlohmann::json;
 json ParseFile(const std::string& path) {
   try {
     return json::parse(io::ReadTextFile(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     Fail(ErrorKind::kInvalidInput, "{}: not valid JSON: {}", path, e.what());
   }
 }

@@ -136,7 +136,7 @@ SuiteCase ParseSuiteCase(std::string_view line, const std::string& where,
   json j;
   try {
     j = json::parse(line);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     Fail(ErrorKind::kInvalidInput, "{}: not valid JSON: {}", where, e.what());
   }
   if (!j.is_object()) Fail(ErrorKind::kInvalidInput, "{}: a case must be a JSON object", where);

@@ -92,8 +92,9 @@ Rule ParseRule(const json& j, const std::string& where) {
     Fail(ErrorKind::kInvalidInput, "{}: unknown fallback type \"{}\"", where, rule.fallback);
   if (j.contains("layers")) ParseLayers(StringField(j, "layers", where), rule, where);
   if (j.contains("min_gqa")) {
-    if (!j["min_gqa"].is_number_integer() || j["min_gqa"].get<int64_t>() < 0)
-      Fail(ErrorKind::kInvalidInput, "{}: \"min_gqa\" must be a non-negative integer", where);
+    if (!j["min_gqa"].is_number_integer() || j["min_gqa"].get<int64_t>() < 0 ||
+        j["min_gqa"].get<int64_t>() > 1024)
+      Fail(ErrorKind::kInvalidInput, "{}: \"min_gqa\" must be an integer in 0..1024", where);
     rule.min_gqa = j["min_gqa"].get<int>();
   }
   return rule;
@@ -105,7 +106,7 @@ Recipe RecipeFromJson(std::string_view text, const std::string& source) {
   json j;
   try {
     j = json::parse(text);
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     Fail(ErrorKind::kInvalidInput, "{}: not valid JSON: {}", source, e.what());
   }
   if (!j.is_object()) Fail(ErrorKind::kInvalidInput, "{}: a recipe must be a JSON object", source);
@@ -140,8 +141,10 @@ Recipe RecipeFromJson(std::string_view text, const std::string& source) {
   // Changing a preset's types makes it another mix than the llama.cpp file type it named.
   if (j.contains("rules") || j.contains("default")) recipe.gguf_file_type = -1;
   if (j.contains("gguf_file_type")) {
-    if (!j["gguf_file_type"].is_number_integer())
-      Fail(ErrorKind::kInvalidInput, "{}: \"gguf_file_type\" must be an integer", source);
+    if (!j["gguf_file_type"].is_number_integer() || j["gguf_file_type"].get<int64_t>() < 0 ||
+        j["gguf_file_type"].get<int64_t>() > 1023)
+      Fail(ErrorKind::kInvalidInput, "{}: \"gguf_file_type\" must be an integer in 0..1023",
+           source);
     recipe.gguf_file_type = j["gguf_file_type"].get<int>();
   }
   return recipe;

@@ -142,7 +142,7 @@ json LoadReport(const std::string& path) {
   json j;
   try {
     j = json::parse(io::ReadTextFile(path));
-  } catch (const json::parse_error& e) {
+  } catch (const json::exception& e) {
     Fail(ErrorKind::kInvalidInput, "{}: not valid JSON: {}", path, e.what());
   }
   const auto problems = ValidateReport(j);
