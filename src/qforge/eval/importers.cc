@@ -56,7 +56,7 @@ std::vector<SuiteCase> ImportArc(const std::string& path, const std::string& cap
            "{}: choices.text and choices.label must be equally long arrays", where);
     const std::string key = StringField(q, "answerKey", where);
     for (size_t k = 0; k < text.size(); ++k) {
-      c.choices.push_back(" " + text[k].get<std::string>());
+      c.choices.push_back(std::string(" ").append(text[k].get<std::string>()));
       if (label[k].get<std::string>() == key) c.answer_index = int(k);
     }
     if (c.answer_index < 0)
