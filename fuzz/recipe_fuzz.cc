@@ -16,9 +16,12 @@ qforge::Checkpoint ShapesOnly() {
   ckpt.config.n_heads = 4;
   ckpt.config.n_kv_heads = 2;
   const std::pair<std::string, std::vector<int64_t>> shapes[] = {
-      {"token_embd.weight", {32, 256}},   {"blk.0.attn_norm.weight", {256}},
-      {"blk.0.attn_v.weight", {128, 256}}, {"blk.1.attn_v.weight", {128, 256}},
-      {"blk.0.ffn_down.weight", {256, 172}}, {"blk.1.ffn_up.weight", {172, 256}},
+      {"token_embd.weight", {32, 256}},
+      {"blk.0.attn_norm.weight", {256}},
+      {"blk.0.attn_v.weight", {128, 256}},
+      {"blk.1.attn_v.weight", {128, 256}},
+      {"blk.0.ffn_down.weight", {256, 172}},
+      {"blk.1.ffn_up.weight", {172, 256}},
       {"output.weight", {32, 96}}};
   for (const auto& [name, shape] : shapes) {
     qforge::TensorView t;

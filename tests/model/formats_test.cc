@@ -35,7 +35,8 @@ std::string WriteQforgeGguf(const Checkpoint& src, const std::string& name,
   options.matrix_type = type;
   Vocab vocab;  // a minimal vocabulary: the logits do not depend on it
   for (int i = 0; i < src.config.vocab_size; ++i) {
-    vocab.tokens.push_back(std::string("t").append(std::to_string(i)));  // not "t" + string&&: GCC 12 -Wrestrict false positive
+    // Not "t" + std::to_string(i): GCC 12 warns about it (-Wrestrict false positive).
+    vocab.tokens.push_back(std::string("t").append(std::to_string(i)));
     vocab.scores.push_back(0);
     vocab.types.push_back(TokenType::kNormal);
   }

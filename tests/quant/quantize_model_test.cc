@@ -1,6 +1,8 @@
 // Quantizing a whole checkpoint: every quantized row equals the type's reference quantize_row,
 // error statistics match a direct computation, thread count does not change a byte, NaN weights
 // are refused, and the quantized checkpoint runs in the forward pass.
+#include "qforge/quant/quantize_model.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -12,7 +14,6 @@
 #include "qforge/core/qblocks_native.h"
 #include "qforge/io/load_checkpoint.h"
 #include "qforge/model/llama_model.h"
-#include "qforge/quant/quantize_model.h"
 #include "support/paths.h"
 
 namespace qforge::quant {
@@ -34,8 +35,8 @@ TEST(QuantizeModel, RowsEqualReferenceQuantizer) {
     ASSERT_EQ(t.type, QType::kQ8_0) << t.name;
     std::vector<std::byte> expected(t.RowStride());
     for (int64_t r : {int64_t(0), s.Rows() / 2, s.Rows() - 1}) {
-      Traits(QType::kQ8_0).quantize_row(reinterpret_cast<const float*>(s.Row(r)), expected.data(),
-                                        s.Cols());
+      Traits(QType::kQ8_0)
+          .quantize_row(reinterpret_cast<const float*>(s.Row(r)), expected.data(), s.Cols());
       EXPECT_EQ(std::memcmp(expected.data(), t.Row(r), expected.size()), 0) << t.name << " " << r;
     }
   }
@@ -132,7 +133,8 @@ TEST(QuantizeModel, QuantizedCheckpointRuns) {
   quant.Forward(tokens, 0, cb, 0, b.data());
   // Q8_0 keeps logits close: a loose sanity bound, the precise comparison is the PPL test.
   double max_diff = 0;
-  for (size_t i = 0; i < a.size(); ++i) max_diff = std::max(max_diff, double(std::abs(a[i] - b[i])));
+  for (size_t i = 0; i < a.size(); ++i)
+    max_diff = std::max(max_diff, double(std::abs(a[i] - b[i])));
   EXPECT_LT(max_diff, 0.5);
   EXPECT_GT(max_diff, 0.0);
 }

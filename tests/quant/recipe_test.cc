@@ -1,5 +1,7 @@
 // Recipes: glob and layer rules, JSON files, and the llama.cpp mixes checked against the tensor
 // types llama-quantize chose in its own files for the test-bed model.
+#include "qforge/quant/recipe.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -8,7 +10,6 @@
 
 #include "qforge/core/error.h"
 #include "qforge/io/load_checkpoint.h"
-#include "qforge/quant/recipe.h"
 #include "support/paths.h"
 #include "support/temp_dir.h"
 
@@ -123,12 +124,13 @@ TEST(Recipe, LlamaCppMixesChooseLlamaCppTypes) {
   for (const char* mix : {"Q8_0", "Q6_K", "Q5_K_M", "Q5_0", "Q4_K_M", "Q4_K_S", "Q4_0", "Q4_1",
                           "Q3_K_M", "Q2_K", "IQ4_NL"}) {
     SCOPED_TRACE(mix);
-    const Checkpoint theirs =
-        io::LoadCheckpoint(test::Shared(std::string("reference/testbed/llamacpp/") + mix + ".gguf"));
+    const Checkpoint theirs = io::LoadCheckpoint(
+        test::Shared(std::string("reference/testbed/llamacpp/") + mix + ".gguf"));
     const std::vector<TensorChoice> plan = PlanRecipe(LoadRecipe(mix), f32);
     ASSERT_EQ(plan.size(), theirs.tensors.size());
     for (const TensorChoice& c : plan)
-      EXPECT_EQ(Traits(c.type).name, Traits(theirs.Get(c.name).type).name) << c.name << ": " << c.reason;
+      EXPECT_EQ(Traits(c.type).name, Traits(theirs.Get(c.name).type).name)
+          << c.name << ": " << c.reason;
   }
 }
 

@@ -5,8 +5,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include "support/run_command.h"
 #include <sys/wait.h>
 
 #include <array>
@@ -16,6 +14,7 @@
 
 #include "qforge/eval/write_text.h"
 #include "report/fixture.h"
+#include "support/run_command.h"
 #include "support/temp_dir.h"
 
 namespace qforge {

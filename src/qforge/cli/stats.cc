@@ -43,17 +43,17 @@ void PrintJson(const quant::Recipe& recipe, const quant::QuantizedModel& q, cons
                        {"mse", t.error.Mse()},
                        {"max_abs_error", t.error.max_abs_error},
                        {"sqnr_db", Sqnr(t.error)}});
-  const nlohmann::json j = {
-      {"model", src.path},
-      {"recipe", nlohmann::json::parse(quant::RecipeToJson(recipe))},
-      {"tensors", std::move(tensors)},
-      {"total",
-       {{"bytes", q.checkpoint.WeightBytes()},
-        {"source_bytes", src.WeightBytes()},
-        {"bits_per_weight", 8.0 * double(q.checkpoint.WeightBytes()) / double(src.ParameterCount())},
-        {"mse", q.total.Mse()},
-        {"max_abs_error", q.total.max_abs_error},
-        {"sqnr_db", Sqnr(q.total)}}}};
+  const nlohmann::json j = {{"model", src.path},
+                            {"recipe", nlohmann::json::parse(quant::RecipeToJson(recipe))},
+                            {"tensors", std::move(tensors)},
+                            {"total",
+                             {{"bytes", q.checkpoint.WeightBytes()},
+                              {"source_bytes", src.WeightBytes()},
+                              {"bits_per_weight", 8.0 * double(q.checkpoint.WeightBytes()) /
+                                                      double(src.ParameterCount())},
+                              {"mse", q.total.Mse()},
+                              {"max_abs_error", q.total.max_abs_error},
+                              {"sqnr_db", Sqnr(q.total)}}}};
   fmt::print("{}\n", j.dump(2));
 }
 
@@ -68,8 +68,8 @@ void PrintTable(const quant::QuantizedModel& q, const Checkpoint& src) {
   }
   fmt::print("total: {} -> {} ({:.2f} bits/weight), mse {:.4e}, max err {:.4e}, sqnr {:.2f} dB\n",
              HumanBytes(src.WeightBytes()), HumanBytes(q.checkpoint.WeightBytes()),
-             8.0 * double(q.checkpoint.WeightBytes()) / double(src.ParameterCount()),
-             q.total.Mse(), q.total.max_abs_error, q.total.SqnrDb());
+             8.0 * double(q.checkpoint.WeightBytes()) / double(src.ParameterCount()), q.total.Mse(),
+             q.total.max_abs_error, q.total.SqnrDb());
 }
 
 void Run(const StatsFlags& flags) {
@@ -93,7 +93,8 @@ void Run(const StatsFlags& flags) {
 void RegisterStats(CLI::App& app) {
   auto flags = std::make_shared<StatsFlags>();
   CLI::App* verb = app.add_subcommand(
-      "stats", "Per-tensor quantization error of a recipe: type, bits/weight, MSE, max error, SQNR");
+      "stats",
+      "Per-tensor quantization error of a recipe: type, bits/weight, MSE, max error, SQNR");
   AddModelFlags(*verb, flags->model, /*with_tokenizer=*/false);
   verb->add_option("-r,--recipe", flags->recipe, "A preset or a JSON recipe file")->required();
   verb->add_flag("--json", flags->json, "Print JSON instead of a table");

@@ -186,9 +186,9 @@ namespace {
 // llama.cpp's general.file_type (enum llama_ftype) for a file whose weights are mostly `type`;
 // the k-quants name their "_M" mixes. Quantized mixes pass the exact value in the options.
 constexpr std::pair<std::string_view, uint32_t> kFileTypes[] = {
-    {"F32", 0},  {"F16", 1},   {"Q4_0", 2},  {"Q4_1", 3},  {"Q8_0", 7},    {"Q5_0", 8},
-    {"Q5_1", 9}, {"Q2_K", 10}, {"Q3_K", 12}, {"Q4_K", 15}, {"Q5_K", 17},   {"Q6_K", 18},
-    {"IQ4_NL", 25}, {"BF16", 32},
+    {"F32", 0},   {"F16", 1},   {"Q4_0", 2},    {"Q4_1", 3},  {"Q8_0", 7},
+    {"Q5_0", 8},  {"Q5_1", 9},  {"Q2_K", 10},   {"Q3_K", 12}, {"Q4_K", 15},
+    {"Q5_K", 17}, {"Q6_K", 18}, {"IQ4_NL", 25}, {"BF16", 32},
 };
 
 uint32_t FileType(const Checkpoint& ckpt, const GgufWriteOptions& opts) {
@@ -318,7 +318,9 @@ void WriteGgufCheckpoint(const Checkpoint& ckpt, const Vocab& vocab, const std::
   }
   for (const TensorView& t : ckpt.tensors)
     AddConverted(w, ckpt, t,
-                 !opts.matrix_type ? t.type : t.shape.size() >= 2 ? *opts.matrix_type : QType::kF32);
+                 !opts.matrix_type     ? t.type
+                 : t.shape.size() >= 2 ? *opts.matrix_type
+                                       : QType::kF32);
   w.Write(out_path);
 }
 

@@ -64,7 +64,7 @@ struct GgufWriteOptions {
   // the type it has (a quantized checkpoint from quant/). Only ggml's types can be written.
   std::optional<QType> matrix_type = QType::kF16;
   int file_type = -1;  // general.file_type (llama_ftype); -1: from the most common matrix type
-  std::string name;                 // general.name; empty = taken from the checkpoint or "llama"
+  std::string name;    // general.name; empty = taken from the checkpoint or "llama"
   std::vector<std::pair<std::string, std::string>> extra_kvs;  // e.g. {"qforge.version", "0.1.0"}
 };
 

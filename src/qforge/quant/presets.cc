@@ -27,7 +27,8 @@ Rule FfnDown(const char* type, L layers = L::kAll, int arg = 0) {
 Rule AttnOutput(const char* type) { return {"blk.*.attn_output.weight", type, L::kAll, 0, 0, ""}; }
 // Hugging Face-style checkpoints (GPTQ, AWQ, bitsandbytes, FP8) keep embedding and head in 16 bits.
 std::vector<Rule> KeepEmbeddingAndHead() {
-  return {{"token_embd.weight", "F16", L::kAll, 0, 0, ""}, {"output.weight", "F16", L::kAll, 0, 0, ""}};
+  return {{"token_embd.weight", "F16", L::kAll, 0, 0, ""},
+          {"output.weight", "F16", L::kAll, 0, 0, ""}};
 }
 
 Recipe Uniform(const char* name, const char* type, const char* description, int ftype) {
@@ -43,7 +44,8 @@ Recipe HfStyle(const char* name, const char* type, const char* description) {
 }
 
 // Measured cost on the test-bed model (../shared/models/testbed, 3.3M parameters) against its f32
-// weights: bits per weight of the whole model, mean KL divergence and same-top-token rate over heldout.txt, 20 chunks of 256 tokens
+// weights: bits per weight of the whole model, mean KL divergence and same-top-token rate over
+// heldout.txt, 20 chunks of 256 tokens
 // (`qforge eval testbed.bin --baseline testbed.bin -r NAME --text heldout.txt -c 256 --chunks 20`).
 constexpr std::pair<std::string_view, std::string_view> kMeasured[] = {
     {"f16", "16.01 bpw, KLD 0, top-1 100.0%"},

@@ -79,8 +79,8 @@ void QuantizeRows(const TensorView& src, QType to, std::byte* out, bool measure,
       },
       /*min_per_thread=*/16);
   if (bad.row >= 0)
-    Fail(ErrorKind::kInvalidInput, "tensor '{}' row {} holds NaN or Inf weights: refusing to quantize",
-         src.name, bad.row);
+    Fail(ErrorKind::kInvalidInput,
+         "tensor '{}' row {} holds NaN or Inf weights: refusing to quantize", src.name, bad.row);
   for (const ErrorStats& s : per_row) stats.Merge(s);
 }
 

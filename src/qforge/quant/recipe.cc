@@ -15,9 +15,15 @@ namespace {
 // (llama-quant.cpp, "fallback"); group-wise types step down to smaller groups. Anything else that
 // does not fit ends at F16, which fits every row.
 constexpr std::pair<std::string_view, std::string_view> kFallbacks[] = {
-    {"Q2_K", "IQ4_NL"},       {"Q3_K", "IQ4_NL"},       {"Q4_K", "Q5_0"},
-    {"Q5_K", "Q5_1"},         {"Q6_K", "Q8_0"},         {"INT4_G128", "INT4_G64"},
-    {"INT4_G64", "INT4_G32"}, {"INT4_G128_Z", "INT4_G64_Z"}, {"INT4_G64_Z", "INT4_G32_Z"},
+    {"Q2_K", "IQ4_NL"},
+    {"Q3_K", "IQ4_NL"},
+    {"Q4_K", "Q5_0"},
+    {"Q5_K", "Q5_1"},
+    {"Q6_K", "Q8_0"},
+    {"INT4_G128", "INT4_G64"},
+    {"INT4_G64", "INT4_G32"},
+    {"INT4_G128_Z", "INT4_G64_Z"},
+    {"INT4_G64_Z", "INT4_G32_Z"},
 };
 
 bool Fits(QType type, int64_t cols) { return cols % Traits(type).block_size == 0; }

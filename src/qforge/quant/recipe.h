@@ -21,9 +21,9 @@ namespace qforge::quant {
 // Which layers of a per-layer tensor a rule applies to, given the layer index i and count n.
 enum class LayerSelect {
   kAll,
-  kMoreBits,   // llama.cpp's use_more_bits: i < n/8 || i >= 7n/8 || (i - n/8) % 3 == 2
-  kFraction,   // i < n / arg  (first eighth: arg 8; first sixteenth: arg 16)
-  kBelow,      // i < arg
+  kMoreBits,  // llama.cpp's use_more_bits: i < n/8 || i >= 7n/8 || (i - n/8) % 3 == 2
+  kFraction,  // i < n / arg  (first eighth: arg 8; first sixteenth: arg 16)
+  kBelow,     // i < arg
 };
 
 struct Rule {

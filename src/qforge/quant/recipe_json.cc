@@ -1,10 +1,9 @@
 // Recipes as JSON: loading a recipe file (or a preset by name) and recording a recipe in outputs.
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "qforge/core/error.h"
@@ -69,17 +68,17 @@ std::string LayersText(const Rule& rule) {
 
 std::string StringField(const json& j, const char* key, const std::string& where) {
   if (!j.contains(key)) return "";
-  if (!j[key].is_string()) Fail(ErrorKind::kInvalidInput, "{}: \"{}\" must be a string", where, key);
+  if (!j[key].is_string())
+    Fail(ErrorKind::kInvalidInput, "{}: \"{}\" must be a string", where, key);
   return j[key].get<std::string>();
 }
 
 Rule ParseRule(const json& j, const std::string& where) {
   if (!j.is_object()) Fail(ErrorKind::kInvalidInput, "{}: a rule must be an object", where);
   for (const auto& [key, _] : j.items())
-    if (key != "match" && key != "type" && key != "layers" && key != "fallback" &&
-        key != "min_gqa")
-      Fail(ErrorKind::kInvalidInput, "{}: unknown key \"{}\" (match, type, layers, fallback, min_gqa)",
-           where, key);
+    if (key != "match" && key != "type" && key != "layers" && key != "fallback" && key != "min_gqa")
+      Fail(ErrorKind::kInvalidInput,
+           "{}: unknown key \"{}\" (match, type, layers, fallback, min_gqa)", where, key);
   Rule rule;
   rule.pattern = StringField(j, "match", where);
   rule.type = StringField(j, "type", where);
@@ -114,13 +113,14 @@ Recipe RecipeFromJson(std::string_view text, const std::string& source) {
     if (key != "name" && key != "description" && key != "base" && key != "default" &&
         key != "rules" && key != "gguf_file_type")
       Fail(ErrorKind::kInvalidInput,
-           "{}: unknown key \"{}\" (name, description, base, default, rules, gguf_file_type)", source,
-           key);
+           "{}: unknown key \"{}\" (name, description, base, default, rules, gguf_file_type)",
+           source, key);
   Recipe recipe;
   const std::string base = StringField(j, "base", source);
   if (!base.empty()) {
     const Recipe* preset = FindPreset(base);
-    if (preset == nullptr) Fail(ErrorKind::kInvalidInput, "{}: unknown base preset \"{}\"", source, base);
+    if (preset == nullptr)
+      Fail(ErrorKind::kInvalidInput, "{}: unknown base preset \"{}\"", source, base);
     recipe = *preset;
     recipe.measured.clear();
   }
@@ -132,7 +132,8 @@ Recipe RecipeFromJson(std::string_view text, const std::string& source) {
   if (!QTypeFromName(recipe.default_type))
     Fail(ErrorKind::kInvalidInput, "{}: unknown default type \"{}\"", source, recipe.default_type);
   if (j.contains("rules")) {
-    if (!j["rules"].is_array()) Fail(ErrorKind::kInvalidInput, "{}: \"rules\" must be an array", source);
+    if (!j["rules"].is_array())
+      Fail(ErrorKind::kInvalidInput, "{}: \"rules\" must be an array", source);
     std::vector<Rule> rules;
     for (size_t i = 0; i < j["rules"].size(); ++i)
       rules.push_back(ParseRule(j["rules"][i], source + ": rule " + std::to_string(i + 1)));
