@@ -25,6 +25,7 @@ int main(int argc, char** argv) {
   qforge::cli::RegisterGate(app);
   qforge::cli::RegisterReport(app);
   qforge::cli::RegisterSuite(app);
+  qforge::cli::RegisterCalib(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
