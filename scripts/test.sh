@@ -19,7 +19,7 @@ if command -v clang++ >/dev/null 2>&1; then
   # shellcheck disable=SC2086
   cmake --build build-sanitize -j"$jobs" --target $targets
   # Bad-input tests (io, tokenizer) and the fuzzers, under ASan+UBSan.
-  ctest --test-dir build-sanitize -L 'io|tokenizer|fuzz' --output-on-failure
+  ctest --test-dir build-sanitize -j"$jobs" -L 'io|tokenizer|fuzz' --output-on-failure
 else
   echo "clang++ not found: skipping the sanitizer and fuzzing runs" >&2
 fi
