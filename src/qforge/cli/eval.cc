@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "qforge/cli/common.h"
+#include "qforge/cli/leakage.h"
 #include "qforge/core/error.h"
 #include "qforge/core/progress.h"
 #include "qforge/core/thread_pool.h"
@@ -128,7 +129,18 @@ void Run(const EvalFlags& flags) {
                      [&](const std::string& s, int64_t d, int64_t t) { progress(s, d, t); });
   progress.Finish();
   report::ReportContext context{QFORGE_VERSION, flags.text, ctx, flags.chunks, pool.size()};
-  const nlohmann::json report = report::BuildReport(result, options, context);
+  nlohmann::json report = report::BuildReport(result, options, context);
+  // Leakage: only when the candidate's metadata names its calibration data (docs/report-schema.md).
+  if (nlohmann::json leak = CandidateLeakage(cand.checkpoint, flags.text, suites);
+      !leak.is_null()) {
+    if (leak["checked"].get<bool>())
+      Note("eval: leakage check against {}: {} of {} eval 13-grams overlap",
+           leak["calibration_file"].get<std::string>(), leak["overlapping"].get<int64_t>(),
+           leak["eval_ngrams"].get<int64_t>());
+    else
+      Note("eval: leakage not checked: {}", leak["reason"].get<std::string>());
+    report["leakage"] = std::move(leak);
+  }
   eval::WriteTextAtomic(flags.output, report.dump(1) + "\n");
   PrintSummary(report);
   if (result.seconds_text > 0)

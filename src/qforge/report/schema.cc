@@ -129,6 +129,15 @@ std::vector<std::string> ValidateReport(const nlohmann::json& report) {
     for (const char* f : {"ppl_base", "ppl_cand", "ppl_ratio", "ppl_ratio_unc", "kld_mean",
                           "kld_unc", "same_top", "same_top_unc", "p_diff_rms", "tokens"})
       Check(report["distribution"], f, "distribution", FieldType::kNumber, problems);
+  // The leakage section is optional (only when the candidate names its calibration data); when
+  // present, "checked" says whether the overlap numbers follow.
+  if (report.contains("leakage")) {
+    const nlohmann::json& leak = report["leakage"];
+    Check(report, "leakage.checked", "", FieldType::kBool, problems);
+    if (leak.is_object() && leak.value("checked", false))
+      for (const char* f : {"ngram", "eval_ngrams", "overlapping", "fraction"})
+        Check(leak, f, "leakage", FieldType::kNumber, problems);
+  }
   return problems;
 }
 
