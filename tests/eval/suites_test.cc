@@ -58,6 +58,10 @@ TEST(SuiteParse, ErrorsNameLineAndField) {
               HasSubstr("field \"max_tokens\""));
   EXPECT_THAT(ErrorOf(R"({"id":"a","kind":"generate","prompt":"Q","answer":"(","match":"regex"})"),
               HasSubstr("not a valid regex"));
+  // A regex of 600 nested groups would need a deep recursion to compile: refused by length.
+  EXPECT_THAT(ErrorOf(R"({"id":"a","kind":"generate","prompt":"Q","match":"regex","answer":")" +
+                      std::string(300, '(') + std::string(300, ')') + "\"}"),
+              HasSubstr("regex of 600 characters (at most 512)"));
   EXPECT_THAT(ErrorOf(R"({"id":"a","kind":"generate","prompt":3,"answer":"x"})"),
               HasSubstr("field \"prompt\" must be a string"));
   const std::string two = R"({"id":"a","kind":"generate","prompt":"Q","answer":"x"})";

@@ -59,6 +59,12 @@ void ParseGenerate(const json& j, const std::string& where, SuiteCase& c) {
   c.answer = GetString(j, "answer", where, true);
   c.match = ParseMatch(GetString(j, "match", where, false, "exact"), where);
   if (c.match == MatchKind::kRegex) {
+    // std::regex compiles recursively: a bound on the pattern bounds the stack it needs.
+    constexpr size_t kMaxRegex = 512;
+    if (c.answer.size() > kMaxRegex)
+      Fail(ErrorKind::kInvalidInput,
+           "{}: field \"answer\" is a regex of {} characters (at most {})", where, c.answer.size(),
+           kMaxRegex);
     try {
       std::regex re(c.answer);
     } catch (const std::regex_error& e) {
