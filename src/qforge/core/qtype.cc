@@ -124,6 +124,10 @@ constexpr QTypeTraits kQTypeTraits[] = {
      sizeof(RowHeaderScale)},
     {QType::kFP8_E5M2_T, "FP8_E5M2_T", -1, 1, 1, DequantizeRowFP8E5M2, QuantizeRowFP8E5M2,
      sizeof(RowHeaderScale)},
+    // INT8's bytes; only the matrix product differs (kernels/matmul_int8_act.h).
+    {QType::kW8A8, "W8A8", -1, 1, 1, DequantizeRowInt8, QuantizeRowInt8, sizeof(RowHeaderScale)},
+    {QType::kLLM_INT8, "LLM_INT8", -1, 1, 1, DequantizeRowInt8, QuantizeRowInt8,
+     sizeof(RowHeaderScale)},
 };
 static_assert(std::size(kQTypeTraits) == kQTypeCount, "one traits row per QType");
 

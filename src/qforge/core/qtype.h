@@ -63,6 +63,10 @@ enum class QType : uint8_t {
   kFP8_E5M2,
   kFP8_E4M3_T,
   kFP8_E5M2_T,
+  // INT8's storage with other inference paths (kernels/): W8A8 rounds activations per token to int8
+  // (SmoothQuant's runtime); LLM_INT8 sends outlier input columns through f32 (LLM.int8()).
+  kW8A8,
+  kLLM_INT8,
   kCount,
 };
 inline constexpr size_t kQTypeCount = size_t(QType::kCount);

@@ -73,6 +73,8 @@ decltype(auto) VisitQType(QType type, Visitor&& visit) {
     case QType::kFP8_E5M2:
     case QType::kFP8_E4M3_T:
     case QType::kFP8_E5M2_T:
+    case QType::kW8A8:
+    case QType::kLLM_INT8:
       return visit.template operator()<BlockRows>();
     case QType::kCount:
       break;
