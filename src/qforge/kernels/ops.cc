@@ -13,6 +13,7 @@
 #include "qforge/core/error.h"
 #include "qforge/kernels/dispatch.h"
 #include "qforge/kernels/matmul.h"
+#include "qforge/kernels/matmul_int8_act.h"
 #include "qforge/kernels/ops.h"
 #include "qforge/kernels/vec_dot.h"
 
@@ -75,6 +76,8 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
         },
         min_groups);
   };
+  // W8A8 and LLM_INT8 multiply per-token int8 activations (matmul_int8_act.h).
+  if (IsInt8ActType(w.type)) return MatMulInt8Act(w, x, n_tokens, y, pool);
   // The vec_dot table decides which block types take the integer path; the rest (f32, f16, bf16,
   // block types without a dot product) go through the one bridge to their storage type.
   if (const VecDotTraits* q = FindVecDot(w.type)) {

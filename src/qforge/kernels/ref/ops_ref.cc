@@ -6,6 +6,8 @@
 #include <vector>
 
 #include "qforge/core/error.h"
+#include "qforge/kernels/matmul_int8_act.h"
+#include "qforge/kernels/ref/matmul_int8_act_ref.h"
 #include "qforge/kernels/vec_dot.h"
 
 namespace qforge::kernels::ref {
@@ -28,6 +30,8 @@ void QuantizedMatMul(const VecDotTraits& q, const TensorView& w, const float* x,
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y) {
   QF_CHECK(w.shape.size() == 2);
   if (const VecDotTraits* q = FindVecDot(w.type)) return QuantizedMatMul(*q, w, x, n_tokens, y);
+  if (w.type == QType::kW8A8) return MatMulW8A8(w, x, n_tokens, y);
+  if (w.type == QType::kLLM_INT8) return MatMulLlmInt8(w, x, n_tokens, LlmInt8Threshold(), y);
   const int64_t out = w.shape[0], in = w.shape[1];
   std::vector<float> row(static_cast<size_t>(in));
   for (int64_t o = 0; o < out; ++o) {
