@@ -8,6 +8,7 @@
 
 #include "qforge/core/error.h"
 #include "qforge/core/qblocks_native.h"
+#include "qforge/core/qblocks_weighted.h"
 
 namespace qforge::quant {
 namespace {
@@ -46,8 +47,10 @@ void QuantizeWhole(const TensorView& src, QType to, std::byte* out, bool measure
   }
 }
 
+// `importance` (one value per column, or null): ggml's importance-weighted search instead of the
+// type's reference quantizer.
 void QuantizeRows(const TensorView& src, QType to, std::byte* out, bool measure, ThreadPool& pool,
-                  ErrorStats& stats) {
+                  ErrorStats& stats, const float* importance = nullptr) {
   if (QuantizesPerTensor(to)) return QuantizeWhole(src, to, out, measure, stats);
   const int64_t cols = src.Cols(), rows = src.Rows();
   const size_t out_stride = RowBytes(to, cols);
@@ -70,7 +73,8 @@ void QuantizeRows(const TensorView& src, QType to, std::byte* out, bool measure,
             continue;
           }
           std::byte* dst = out + size_t(r) * out_stride;
-          to_traits.quantize_row(row.data(), dst, cols);
+          if (importance == nullptr || !QuantizeRowWeighted(to, row.data(), dst, cols, importance))
+            to_traits.quantize_row(row.data(), dst, cols);
           if (measure) {
             to_traits.dequantize_row(dst, back.data(), cols);
             per_row[size_t(r)].Add(row, back);
@@ -82,6 +86,32 @@ void QuantizeRows(const TensorView& src, QType to, std::byte* out, bool measure,
     Fail(ErrorKind::kInvalidInput,
          "tensor '{}' row {} holds NaN or Inf weights: refusing to quantize", src.name, bad.row);
   for (const ErrorStats& s : per_row) stats.Merge(s);
+}
+
+// The importance vector llama-quantize would pass for tensor `t` quantized to `type`: empty when the
+// matrix has no entry for it or the type ignores it. A length other than the row length is an
+// error, as in llama-quantize, except for the token embedding (which it quantizes without).
+std::vector<float> ImportanceFor(const ImportanceMatrix* matrix, const TensorView& t, QType type) {
+  const ImportanceEntry* entry = matrix ? matrix->Find(t.name) : nullptr;
+  if (entry == nullptr) return {};
+  std::vector<float> importance = entry->Importance();
+  if (int64_t(importance.size()) != t.Cols()) {
+    if (t.name == "token_embd.weight") return {};
+    Fail(ErrorKind::kInvalidInput,
+         "imatrix {}: entry '{}' has {} values but the tensor's rows have {} columns",
+         matrix->file, t.name, importance.size(), t.Cols());
+  }
+  if (!HasWeightedQuantizer(type)) return {};
+  return importance;
+}
+
+// llama-quantize's provenance keys (its kv overrides: strings, and u32 counts kept printable here).
+void NoteImportance(const ImportanceMatrix& m, Checkpoint& ckpt) {
+  ckpt.metadata["quantize.imatrix.file"] = m.file;
+  if (!m.datasets.empty()) ckpt.metadata["quantize.imatrix.dataset"] = m.datasets.front();
+  ckpt.metadata["quantize.imatrix.entries_count"] = std::to_string(m.entries.size());
+  if (m.chunks_count > 0)
+    ckpt.metadata["quantize.imatrix.chunks_count"] = std::to_string(m.chunks_count);
 }
 
 }  // namespace
@@ -101,8 +131,11 @@ QuantizedModel QuantizeCheckpoint(const Checkpoint& source, const Recipe& recipe
              recipe.name, Traits(choice.type).name);
       const size_t bytes = RowBytes(choice.type, t.Cols()) * size_t(t.Rows());
       auto buffer = std::shared_ptr<std::byte[]>(new std::byte[bytes]);
+      const std::vector<float> importance =
+          ImportanceFor(options.importance, source.tensors[i], choice.type);
+      r.weighted = !importance.empty();
       QuantizeRows(source.tensors[i], choice.type, buffer.get(), options.measure_error, pool,
-                   r.error);
+                   r.error, r.weighted ? importance.data() : nullptr);
       t.type = choice.type;
       t.data = buffer.get();
       t.nbytes = bytes;
@@ -114,6 +147,7 @@ QuantizedModel QuantizeCheckpoint(const Checkpoint& source, const Recipe& recipe
     if (options.on_tensor) options.on_tensor(i + 1, plan.size());
   }
   result.checkpoint.metadata["qforge.recipe"] = recipe.name;
+  if (options.importance != nullptr) NoteImportance(*options.importance, result.checkpoint);
   return result;
 }
 

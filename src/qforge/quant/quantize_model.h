@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "qforge/core/checkpoint.h"
+#include "qforge/core/importance.h"
 #include "qforge/core/thread_pool.h"
 #include "qforge/quant/error_stats.h"
 #include "qforge/quant/recipe.h"
@@ -20,6 +21,7 @@ struct TensorResult {
   std::vector<int64_t> shape;
   uint64_t bytes = 0;  // stored size after quantization
   ErrorStats error;    // quantized vs source values (zero error for unquantized tensors)
+  bool weighted = false;  // quantized by the importance-weighted search (options.importance)
 };
 
 struct QuantizedModel {
@@ -30,6 +32,12 @@ struct QuantizedModel {
 
 struct QuantizeOptions {
   bool measure_error = true;  // dequantize again and compare (costs one more pass per row)
+  // llama.cpp's importance matrix (io/imatrix_file.h), or null. A tensor with an entry whose type
+  // has a weighted search (core/qblocks_weighted.h) is quantized as llama-quantize --imatrix does,
+  // bit for bit; other tensors round to nearest. As llama-quantize, an entry whose length is not
+  // the row length is Error{kInvalidInput}, except for token_embd.weight (quantized without).
+  // The result's metadata gets llama.cpp's quantize.imatrix.* provenance keys.
+  const ImportanceMatrix* importance = nullptr;
   // Called after each tensor with (tensors done, tensor count).
   std::function<void(size_t, size_t)> on_tensor;
 };
