@@ -12,6 +12,7 @@
 #include "qforge/io/bnb_nf4_layout.h"
 #include "qforge/io/fp8_layout.h"
 #include "qforge/io/hf_names.h"
+#include "qforge/io/hf_quantized_reader.h"
 #include "qforge/io/mapped_file.h"
 #include "qforge/io/safetensors_file.h"
 
@@ -186,7 +187,9 @@ Checkpoint LoadHfCheckpoint(const std::string& path) {
   Checkpoint ckpt;
   ckpt.path = path;
   ckpt.format = "safetensors";
-  ckpt.config = ParseHfConfig(ReadTextFile(config_path.string(), 16u << 20), config_path.string());
+  const std::string config_text = ReadTextFile(config_path.string(), 16u << 20);
+  ckpt.config = ParseHfConfig(config_text, config_path.string());
+  const auto int_quant = ParseHfIntQuantConfig(config_text, config_path.string());
   // Every shard's tensors by name first: a quantized weight's parts may sit in different shards.
   std::map<std::string, StRawTensor> all;
   for (const fs::path& shard : layout.shards) {
@@ -201,6 +204,9 @@ Checkpoint LoadHfCheckpoint(const std::string& path) {
     for (const auto& [k, v] : st.metadata) ckpt.metadata["safetensors." + k] = v;
     ckpt.storage.push_back(st.file);
   }
+  if (int_quant)  // GPTQ / AWQ: "<layer>.qweight" and its parts become "<layer>.weight"
+    for (TensorView& t : ReadHfIntQuantWeights(all, *int_quant, layout.dir.string(), ckpt))
+      AddTensor(t, ckpt);
   for (TensorView& t : QuantizedWeights(all, layout.dir.string(), ckpt)) AddTensor(t, ckpt);
   for (const auto& [hf_name, raw] : all) {
     const auto type = QTypeFromName(raw.dtype);

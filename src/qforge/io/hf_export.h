@@ -1,11 +1,14 @@
 // Export of a quantized checkpoint as a Hugging Face model directory that the serving ecosystem
 // loads: model.safetensors + config.json (+ tokenizer files), with the linear weights in
-// bitsandbytes' NF4 layout (transformers) or as per-tensor FP8 with weight_scale (vLLM "fp8").
+// bitsandbytes' NF4 layout (transformers), as per-tensor FP8 with weight_scale (vLLM "fp8"), or
+// as GPTQ v1 / AWQ GEMM qweight, qzeros, scales (, g_idx) (gptq_layout.h, awq_layout.h; gptq also
+// writes quantize_config.json).
 //
 // The checkpoint's tensors must already have their final types (quant::QuantizeCheckpoint makes
-// them; io/ cannot quantize): F32/F16/BF16 anywhere, plus NF4 (bnb-nf4) or FP8_E4M3_T /
-// FP8_E5M2_T (fp8) for the per-layer linear weights. Its q/k rows must be in Hugging Face's
-// rotate-half order (ToRotateHalf converts an adjacent-pair checkpoint before quantizing).
+// them; io/ cannot quantize): F32/F16/BF16 anywhere, plus NF4 (bnb-nf4), FP8_E4M3_T /
+// FP8_E5M2_T (fp8), INT types of one bits/group size (gptq: INTb_Gg(_Z), INTb_ROW(_Z), INT8 with
+// b = 2, 3, 4; awq: INT4_Gg(_Z)) for the per-layer linear weights. Its q/k rows must be in Hugging
+// Face's rotate-half order (ToRotateHalf converts an adjacent-pair checkpoint before quantizing).
 #pragma once
 
 #include <map>
@@ -17,13 +20,23 @@
 
 namespace qforge::io {
 
-enum class HfQuantFormat { kBnbNf4, kFp8 };
+enum class HfQuantFormat { kBnbNf4, kFp8, kGptq, kAwq };
+
+// How the GPTQ weights were made, recorded in quantization_config and quantize_config.json
+// (AutoGPTQ's BaseQuantizeConfig fields; the GPTQ quantizer fills them in).
+struct GptqExportOptions {
+  double damp_percent = 0.01;
+  bool desc_act = false;  // act-order (the weights stay in input order: g_idx is i / group_size)
+  bool true_sequential = true;
+  bool static_groups = false;
+};
 
 struct HfExportOptions {
   HfQuantFormat format = HfQuantFormat::kBnbNf4;
   // bnb-nf4: double-quantize the absmax values (bnb_4bit_use_double_quant). The tensors stay NF4
   // (exact absmax): double quantization runs here on the exact values, as bitsandbytes does.
   bool nf4_double_quant = false;
+  GptqExportOptions gptq;
   std::map<std::string, std::string> metadata;  // safetensors __metadata__ (qforge.version, ...)
   // Files copied into the directory: (source path, file name there), e.g. the tokenizer's.
   std::vector<std::pair<std::string, std::string>> files;
