@@ -88,9 +88,10 @@ void QuantizeRows(const TensorView& src, QType to, std::byte* out, bool measure,
   for (const ErrorStats& s : per_row) stats.Merge(s);
 }
 
-// The importance vector llama-quantize would pass for tensor `t` quantized to `type`: empty when the
-// matrix has no entry for it or the type ignores it. A length other than the row length is an
-// error, as in llama-quantize, except for the token embedding (which it quantizes without).
+// The importance vector llama-quantize would pass for tensor `t` quantized to `type`: empty when
+// the matrix has no entry for it or the type ignores it. A length other than the row length is an
+// error, as in llama-quantize, except for the token embedding (which it quantizes without). An
+// infinite importance (sums that overflowed) would turn every weighted sum into NaN: an error too.
 std::vector<float> ImportanceFor(const ImportanceMatrix* matrix, const TensorView& t, QType type) {
   const ImportanceEntry* entry = matrix ? matrix->Find(t.name) : nullptr;
   if (entry == nullptr) return {};
@@ -98,9 +99,13 @@ std::vector<float> ImportanceFor(const ImportanceMatrix* matrix, const TensorVie
   if (int64_t(importance.size()) != t.Cols()) {
     if (t.name == "token_embd.weight") return {};
     Fail(ErrorKind::kInvalidInput,
-         "imatrix {}: entry '{}' has {} values but the tensor's rows have {} columns",
-         matrix->file, t.name, importance.size(), t.Cols());
+         "imatrix {}: entry '{}' has {} values but the tensor's rows have {} columns", matrix->file,
+         t.name, importance.size(), t.Cols());
   }
+  for (size_t j = 0; j < importance.size(); ++j)
+    if (!std::isfinite(importance[j]) || importance[j] < 0)
+      Fail(ErrorKind::kInvalidInput, "imatrix {}: entry '{}' column {} has importance {}",
+           matrix->file, t.name, j, importance[j]);
   if (!HasWeightedQuantizer(type)) return {};
   return importance;
 }

@@ -19,8 +19,8 @@ namespace qforge::quant {
 struct TensorResult {
   TensorChoice choice;
   std::vector<int64_t> shape;
-  uint64_t bytes = 0;  // stored size after quantization
-  ErrorStats error;    // quantized vs source values (zero error for unquantized tensors)
+  uint64_t bytes = 0;     // stored size after quantization
+  ErrorStats error;       // quantized vs source values (zero error for unquantized tensors)
   bool weighted = false;  // quantized by the importance-weighted search (options.importance)
 };
 
