@@ -26,6 +26,8 @@ int main(int argc, char** argv) {
   qforge::cli::RegisterReport(app);
   qforge::cli::RegisterSuite(app);
   qforge::cli::RegisterCalib(app);
+  qforge::cli::RegisterSynth(app);
+  qforge::cli::RegisterBench(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -307,14 +307,10 @@ void WriteGgufCheckpoint(const Checkpoint& ckpt, const Vocab& vocab, const std::
                          const GgufWriteOptions& opts) {
   RefuseToOverwriteInput(ckpt.path, out_path);
   GgufWriter w;
-  AddConfig(w, ckpt, opts);
-  AddVocab(w, vocab);
-  for (const auto& [key, value] : opts.extra_kvs) {
-    try {
-      w.Add(key, value);
-    } catch (const Error& e) {
-      Fail(e.kind(), "{}: {}", out_path, e.what());
-    }
+  try {
+    AddLlamaMetadata(w, ckpt, vocab, opts);
+  } catch (const Error& e) {
+    Fail(e.kind(), "{}: {}", out_path, e.what());
   }
   for (const TensorView& t : ckpt.tensors)
     AddConverted(w, ckpt, t,
@@ -322,6 +318,13 @@ void WriteGgufCheckpoint(const Checkpoint& ckpt, const Vocab& vocab, const std::
                  : t.shape.size() >= 2 ? *opts.matrix_type
                                        : QType::kF32);
   w.Write(out_path);
+}
+
+void AddLlamaMetadata(GgufWriter& w, const Checkpoint& ckpt, const Vocab& vocab,
+                      const GgufWriteOptions& opts) {
+  AddConfig(w, ckpt, opts);
+  AddVocab(w, vocab);
+  for (const auto& [key, value] : opts.extra_kvs) w.Add(key, value);
 }
 
 int64_t UnpermuteRopeRow(int64_t row, int64_t head_dim) {

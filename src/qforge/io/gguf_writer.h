@@ -75,6 +75,12 @@ struct GgufWriteOptions {
 void WriteGgufCheckpoint(const Checkpoint& ckpt, const Vocab& vocab, const std::string& out_path,
                          const GgufWriteOptions& opts);
 
+// The metadata WriteGgufCheckpoint writes (general.*, llama.* from ckpt.config, tokenizer.* from
+// `vocab`, opts.extra_kvs), for writers that stream tensors of their own (quant/synth.h). The
+// tensors' types and shapes only feed general.file_type; their data is not read.
+void AddLlamaMetadata(GgufWriter& w, const Checkpoint& ckpt, const Vocab& vocab,
+                      const GgufWriteOptions& opts);
+
 // The source row that lands in GGUF row `row` of a q/k weight under the Hugging Face -> GGUF
 // permutation: gguf_row[h*hd + 2*i + half] = hf_row[h*hd + half*hd/2 + i].
 int64_t UnpermuteRopeRow(int64_t row, int64_t head_dim);
