@@ -63,6 +63,7 @@ void AddRecipeFlag(CLI::App& verb, ModelFlags& flags) {
   verb.add_option("-r,--recipe", flags.recipe,
                   "Quantize the model in memory by this preset or JSON recipe first (see qforge "
                   "quantize --help)");
+  AddCalibFlags(verb, flags.calib);
 }
 
 LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer) {
@@ -71,9 +72,11 @@ LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer) {
   if (!flags.recipe.empty()) {
     const quant::Recipe recipe = quant::LoadRecipe(flags.recipe);
     ThreadPool pool(flags.threads);
-    quant::QuantizeOptions options;
-    options.measure_error = false;
-    quant::QuantizedModel q = quant::QuantizeCheckpoint(loaded.checkpoint, recipe, pool, options);
+    std::unique_ptr<tokenizer::Tokenizer> tok;
+    if (recipe.method.method != quant::Method::kRtn)
+      tok = LoadTokenizerFor(loaded.checkpoint, flags.tokenizer);
+    quant::QuantizedModel q = QuantizeByRecipe(loaded.checkpoint, recipe, tok.get(), flags.calib,
+                                               pool, /*measure_error=*/false);
     Note("quantized in memory by recipe {}: {} of weights", recipe.name,
          HumanBytes(q.checkpoint.WeightBytes()));
     loaded.checkpoint = std::move(q.checkpoint);

@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "qforge/cli/calibrated.h"
 #include "qforge/core/checkpoint.h"
 #include "qforge/core/progress.h"
 #include "qforge/tokenizer/tokenizer.h"
@@ -19,6 +20,7 @@ struct ModelFlags {
   std::string tokenizer;  // empty: embedded in the model file, or found beside it
   int threads = 0;        // 0: all cores
   std::string recipe;     // verbs that run the model: quantize it in memory first (--recipe)
+  CalibFlags calib;       // with --recipe: calibration for gptq/awq/smoothquant recipes
 };
 
 // Adds MODEL (positional, optional), --tokenizer and --threads to a verb.

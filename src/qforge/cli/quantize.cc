@@ -26,14 +26,13 @@ void Run(const QuantizeFlags& flags) {
     return QuantizeToHf(flags.model, recipe, flags.format, flags.output, flags.force);
   if (flags.format != "gguf")
     Fail(ErrorKind::kInvalidInput, "--format {}: not one of gguf, bnb-nf4, fp8", flags.format);
-  LoadedModel m = LoadModel(flags.model);
+  ModelFlags source = flags.model;
+  source.recipe.clear();  // quantized below, not while loading
+  LoadedModel m = LoadModel(source);
   ThreadPool pool(flags.model.threads);
-  Progress progress("quantize " + recipe.name, int64_t(m.checkpoint.tensors.size()), "tensors");
-  quant::QuantizeOptions options;
-  options.measure_error = false;
-  options.on_tensor = [&](size_t done, size_t) { progress.Update(int64_t(done)); };
-  const quant::QuantizedModel q = quant::QuantizeCheckpoint(m.checkpoint, recipe, pool, options);
-  progress.Finish();
+  const quant::QuantizedModel q =
+      QuantizeByRecipe(m.checkpoint, recipe, m.tokenizer.get(), flags.model.calib, pool,
+                       /*measure_error=*/false);
 
   io::GgufWriteOptions write;
   write.matrix_type = std::nullopt;  // as quantized
@@ -43,6 +42,10 @@ void Run(const QuantizeFlags& flags) {
       {"qforge.version", QFORGE_VERSION},
       {"qforge.source", std::filesystem::path(m.checkpoint.path).filename().string()},
       {"qforge.recipe", quant::RecipeToJson(recipe)}};
+  for (const char* key :
+       {"qforge.calibration.file", "qforge.calibration.sha256", "qforge.calibration.windows"})
+    if (const auto it = q.checkpoint.metadata.find(key); it != q.checkpoint.metadata.end())
+      write.extra_kvs.emplace_back(key, it->second);
   io::WriteGgufCheckpoint(q.checkpoint, m.tokenizer->ToVocab(), flags.output, write);
   const uint64_t bytes = q.checkpoint.WeightBytes();
   Note("quantize: wrote {} ({} recipe, {} of weights, {:.2f} bits/weight)", flags.output,
@@ -57,6 +60,7 @@ void RegisterQuantize(CLI::App& app) {
   CLI::App* verb = app.add_subcommand(
       "quantize", "Quantize a model by a recipe into a GGUF file or a Hugging Face directory");
   AddModelFlags(*verb, flags->model);
+  AddCalibFlags(*verb, flags->model.calib);
   verb->add_option("-o,--output", flags->output,
                    "Output file, or directory for bnb-nf4/fp8 (written atomically)")
       ->required();

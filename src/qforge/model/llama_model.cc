@@ -36,32 +36,33 @@ void LlamaModel::EnsureScratch(int n) {
   scratch_tokens_ = n;
 }
 
+void LlamaModel::CheckPositions(int pos, int n, const KvCache& cache) const {
+  if (pos < 0 || pos + n > cache.capacity() || pos + n > max_context())
+    Fail(ErrorKind::kInvalidInput, "positions {}..{} exceed the context of {} tokens", pos,
+         pos + n - 1, std::min(cache.capacity(), max_context()));
+}
+
+void LlamaModel::Embed(std::span<const int> tokens, float* x) {
+  const int dim = config_.dim;
+  const QTypeTraits& embed = Traits(weights_.token_embedding.type);
+  for (size_t t = 0; t < tokens.size(); ++t) {
+    if (tokens[t] < 0 || tokens[t] >= config_.vocab_size)
+      Fail(ErrorKind::kInvalidInput, "token id {} is outside the vocabulary of {}", tokens[t],
+           config_.vocab_size);
+    embed.dequantize_row(weights_.token_embedding.Row(tokens[t]), &x[t * size_t(dim)], dim);
+  }
+}
+
 void LlamaModel::Forward(std::span<const int> tokens, int pos, KvCache& cache, int first_logit,
                          float* logits) {
   const int n = int(tokens.size());
   const int dim = config_.dim;
   if (n == 0) return;
-  if (pos < 0 || pos + n > cache.capacity() || pos + n > max_context())
-    Fail(ErrorKind::kInvalidInput, "positions {}..{} exceed the context of {} tokens", pos,
-         pos + n - 1, std::min(cache.capacity(), max_context()));
+  CheckPositions(pos, n, cache);
   QF_CHECK(first_logit >= 0 && first_logit <= n);
   EnsureScratch(n);
-  const QTypeTraits& embed = Traits(weights_.token_embedding.type);
-  for (int t = 0; t < n; ++t) {
-    if (tokens[size_t(t)] < 0 || tokens[size_t(t)] >= config_.vocab_size)
-      Fail(ErrorKind::kInvalidInput, "token id {} is outside the vocabulary of {}",
-           tokens[size_t(t)], config_.vocab_size);
-    embed.dequantize_row(weights_.token_embedding.Row(tokens[size_t(t)]),
-                         &x_[size_t(t) * size_t(dim)], dim);
-  }
-  for (int l = 0; l < config_.n_layers; ++l) {
-    const LayerWeights& lw = weights_.layers[size_t(l)];
-    for (int t = 0; t < n; ++t)
-      kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.attn_norm.data(), dim, config_.norm_eps,
-                       &xb_[size_t(t) * size_t(dim)]);
-    Attention(l, n, pos, cache);
-    FeedForward(lw, n);
-  }
+  Embed(tokens, x_.data());
+  for (int l = 0; l < config_.n_layers; ++l) RunLayer(l, n, pos, cache, l, {});
   const int rows = n - first_logit;
   if (rows == 0) return;
   for (int t = first_logit; t < n; ++t)
@@ -70,18 +71,43 @@ void LlamaModel::Forward(std::span<const int> tokens, int pos, KvCache& cache, i
   kernels::MatMul(weights_.output, &xb_[size_t(first_logit) * size_t(dim)], rows, logits, pool_);
 }
 
-void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache) {
+void LlamaModel::ForwardLayer(int layer, float* x, int n, int pos, KvCache& cache,
+                              int cache_layer, const LinearObserver& observer) {
+  QF_CHECK(layer >= 0 && layer < config_.n_layers);
+  if (n == 0) return;
+  CheckPositions(pos, n, cache);
+  EnsureScratch(n);
+  const size_t count = size_t(n) * size_t(config_.dim);
+  std::copy_n(x, count, x_.data());
+  RunLayer(layer, n, pos, cache, cache_layer, observer);
+  std::copy_n(x_.data(), count, x);
+}
+
+void LlamaModel::RunLayer(int layer, int n, int pos, KvCache& cache, int cache_layer,
+                          const LinearObserver& observer) {
+  const int dim = config_.dim;
+  const LayerWeights& lw = weights_.layers[size_t(layer)];
+  for (int t = 0; t < n; ++t)
+    kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.attn_norm.data(), dim, config_.norm_eps,
+                     &xb_[size_t(t) * size_t(dim)]);
+  Attention(layer, n, pos, cache, cache_layer, observer);
+  FeedForward(layer, n, observer);
+}
+
+void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache, int cache_layer,
+                           const LinearObserver& observer) {
   const LayerWeights& lw = weights_.layers[size_t(layer)];
   const int dim = config_.dim, kv_dim = config_.kv_dim(), hd = config_.head_dim();
   const int n_heads = config_.n_heads, group = config_.n_heads / config_.n_kv_heads;
+  if (observer) observer(layer, LinearInput::kAttention, xb_.data(), n, dim);
   kernels::MatMul(lw.wq, xb_.data(), n, q_.data(), pool_);
   kernels::MatMul(lw.wk, xb_.data(), n, k_.data(), pool_);
   kernels::MatMul(lw.wv, xb_.data(), n, v_.data(), pool_);
   for (int t = 0; t < n; ++t) {
     rope_.Apply(&q_[size_t(t) * size_t(dim)], n_heads, pos + t);
     rope_.Apply(&k_[size_t(t) * size_t(kv_dim)], config_.n_kv_heads, pos + t);
-    std::copy_n(&k_[size_t(t) * size_t(kv_dim)], kv_dim, cache.K(layer, pos + t));
-    std::copy_n(&v_[size_t(t) * size_t(kv_dim)], kv_dim, cache.V(layer, pos + t));
+    std::copy_n(&k_[size_t(t) * size_t(kv_dim)], kv_dim, cache.K(cache_layer, pos + t));
+    std::copy_n(&v_[size_t(t) * size_t(kv_dim)], kv_dim, cache.V(cache_layer, pos + t));
   }
   const float scale = 1.0f / std::sqrt(float(hd));
   // One task per (token, head): each writes its own slice of att_, so the split is deterministic.
@@ -96,7 +122,7 @@ void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache) {
       const int length = pos + t + 1;  // causal: positions 0 .. pos + t
       const float* q = &q_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
       for (int j = 0; j < length; ++j) {
-        const float* k = cache.K(layer, j) + kv_off;
+        const float* k = cache.K(cache_layer, j) + kv_off;
         float dot = 0.0f;
         for (int d = 0; d < hd; ++d) dot += q[d] * k[d];
         scores[size_t(j)] = dot * scale;
@@ -105,24 +131,28 @@ void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache) {
       float* out = &att_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
       std::fill_n(out, hd, 0.0f);
       for (int j = 0; j < length; ++j) {
-        const float* v = cache.V(layer, j) + kv_off;
+        const float* v = cache.V(cache_layer, j) + kv_off;
         const float p = scores[size_t(j)];
         for (int d = 0; d < hd; ++d) out[d] += p * v[d];
       }
     }
   });
+  if (observer) observer(layer, LinearInput::kAttentionOutput, att_.data(), n, dim);
   kernels::MatMul(lw.wo, att_.data(), n, xb_.data(), pool_);
   for (size_t i = 0; i < size_t(n) * size_t(dim); ++i) x_[i] += xb_[i];
 }
 
-void LlamaModel::FeedForward(const LayerWeights& lw, int n) {
+void LlamaModel::FeedForward(int layer, int n, const LinearObserver& observer) {
+  const LayerWeights& lw = weights_.layers[size_t(layer)];
   const int dim = config_.dim, hidden = config_.hidden_dim;
   for (int t = 0; t < n; ++t)
     kernels::RmsNorm(&x_[size_t(t) * size_t(dim)], lw.ffn_norm.data(), dim, config_.norm_eps,
                      &xb_[size_t(t) * size_t(dim)]);
+  if (observer) observer(layer, LinearInput::kFeedForward, xb_.data(), n, dim);
   kernels::MatMul(lw.w_gate, xb_.data(), n, gate_.data(), pool_);
   kernels::MatMul(lw.w_up, xb_.data(), n, up_.data(), pool_);
   kernels::SwiGlu(gate_.data(), up_.data(), int64_t(n) * hidden, gate_.data());
+  if (observer) observer(layer, LinearInput::kFeedForwardDown, gate_.data(), n, hidden);
   kernels::MatMul(lw.w_down, gate_.data(), n, xb_.data(), pool_);
   for (size_t i = 0; i < size_t(n) * size_t(dim); ++i) x_[i] += xb_[i];
 }

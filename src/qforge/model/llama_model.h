@@ -3,6 +3,7 @@
 // (prefill) or one token (decode); both use the same code.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -14,6 +15,19 @@
 #include "qforge/model/rope.h"
 
 namespace qforge::model {
+
+// The four inputs of a decoder layer's linear layers: calibration (calib/) observes them.
+enum class LinearInput {
+  kAttention,        // attn_norm(x): the input of attn_q, attn_k, attn_v
+  kAttentionOutput,  // the heads' outputs: the input of attn_output
+  kFeedForward,      // ffn_norm(x): the input of ffn_gate, ffn_up
+  kFeedForwardDown,  // silu(gate) * up: the input of ffn_down
+};
+inline constexpr int kLinearInputCount = 4;
+
+// Called with the n rows (row-major [n, width]) a layer's linear layers are about to multiply.
+using LinearObserver =
+    std::function<void(int layer, LinearInput input, const float* x, int n, int width)>;
 
 class LlamaModel {
  public:
@@ -32,9 +46,25 @@ class LlamaModel {
   void Forward(std::span<const int> tokens, int pos, KvCache& cache, int first_logit,
                float* logits);
 
+  // Layer-at-a-time access, for calibration (calib/): the same arithmetic as Forward, split.
+  // Embed writes the embeddings of `tokens` to x [tokens.size(), dim].
+  void Embed(std::span<const int> tokens, float* x);
+  // Runs decoder layer `layer` in place on x [n, dim] at positions pos, pos+1, ...; its keys and
+  // values go to layer `cache_layer` of `cache` (a one-layer cache serves every layer in turn).
+  // `observer`, when set, sees the inputs of the layer's linear layers.
+  void ForwardLayer(int layer, float* x, int n, int pos, KvCache& cache, int cache_layer,
+                    const LinearObserver& observer = {});
+  // The bound weights of a layer, to swap in transformed or quantized ones. The caller keeps
+  // the storage of what it swaps in alive as long as the model runs.
+  LayerWeights& layer_weights(int layer) { return weights_.layers[size_t(layer)]; }
+
  private:
-  void Attention(int layer, int n, int pos, KvCache& cache);
-  void FeedForward(const LayerWeights& lw, int n);
+  void CheckPositions(int pos, int n, const KvCache& cache) const;
+  void RunLayer(int layer, int n, int pos, KvCache& cache, int cache_layer,
+                const LinearObserver& observer);
+  void Attention(int layer, int n, int pos, KvCache& cache, int cache_layer,
+                 const LinearObserver& observer);
+  void FeedForward(int layer, int n, const LinearObserver& observer);
   void EnsureScratch(int n);
 
   ModelConfig config_;

@@ -82,6 +82,11 @@ std::vector<Recipe> WithMeasuredCost(std::vector<Recipe> presets) {
   return presets;
 }
 
+Recipe WithMethod(Recipe recipe, Method method) {
+  recipe.method.method = method;
+  return recipe;
+}
+
 std::vector<Recipe> MakePresets() {
   return WithMeasuredCost({
       Uniform("f32", "F32", "32-bit float, the reference", 0),
@@ -95,6 +100,14 @@ std::vector<Recipe> MakePresets() {
       HfStyle("nf4-dq", "NF4_DQ", "NF4 with double-quantized block scales"),
       HfStyle("fp8-e4m3", "FP8_E4M3", "float8 e4m3fn, per-channel scales"),
       HfStyle("fp8-e5m2", "FP8_E5M2", "float8 e5m2, per-channel scales"),
+      WithMethod(HfStyle("gptq-w4g128", "INT4_G128", "GPTQ int4, groups of 128, symmetric (--calib)"),
+                 Method::kGptq),
+      WithMethod(HfStyle("awq-w4g128", "INT4_G128_Z", "AWQ int4, groups of 128 with zero points (--calib)"),
+                 Method::kAwq),
+      WithMethod(Mix("gptq-q4_0", "Q4_0", "GPTQ onto ggml Q4_0 blocks: runs in llama.cpp (--calib)", 2, {}),
+                 Method::kGptq),
+      WithMethod(HfStyle("w8a8-smoothquant", "W8A8", "SmoothQuant alpha 0.5, int8 weights and activations (--calib)"),
+                 Method::kSmoothQuant),
       Uniform("Q8_0", "Q8_0", "ggml 8-bit blocks of 32", 7),
       Mix("Q6_K", "Q6_K", "ggml 6-bit k-quant", 18, {}),
       Mix("Q5_K_M", "Q5_K", "ggml 5-bit k-quant mix, some attn_v/ffn_down Q6_K", 17,

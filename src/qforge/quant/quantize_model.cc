@@ -130,7 +130,10 @@ QuantizedModel QuantizeCheckpoint(const Checkpoint& source, const Recipe& recipe
     const TensorChoice& choice = plan[i];
     TensorView& t = result.checkpoint.tensors[i];
     TensorResult r{choice, t.shape, t.nbytes, {}};
-    if (choice.quantized) {
+    // A tensor that already has its recipe type was produced by a calibrated method (GPTQ's
+    // bytes, calib/calibrated_quantize.h): rounding it again could only lose what the method found.
+    const bool already = choice.quantized && source.tensors[i].type == choice.type;
+    if (choice.quantized && !already) {
       if (Traits(choice.type).quantize_row == nullptr)
         Fail(ErrorKind::kUnsupported, "recipe '{}': type {} has no round-to-nearest quantizer",
              recipe.name, Traits(choice.type).name);

@@ -37,6 +37,30 @@ struct Rule {
   std::string fallback;  // type when `type`'s block does not divide the row; empty: the chain
 };
 
+// The calibrated method that prepares the weights before the storage types' rounding
+// (quant/gptq.h, awq.h, smoothquant.h; calib/calibrated_quantize.h runs them layer by layer).
+enum class Method { kRtn, kGptq, kAwq, kSmoothQuant };
+
+struct MethodConfig {
+  Method method = Method::kRtn;
+  // GPTQ (quantize_config.json's names)
+  double damp_percent = 0.01;
+  int block_size = 128;
+  bool desc_act = false;  // act-order
+  bool static_groups = false;
+  bool true_sequential = true;  // q/k/v, then o, then gate/up, then down, each on updated inputs
+  // AWQ
+  int awq_grid = 20;
+  bool awq_clip = true;
+  // SmoothQuant
+  double alpha = 0.5;
+  // Calibration size: sequences and tokens per sequence; 0 = the method's default (calib/).
+  int samples = 0;
+  int tokens = 0;
+};
+
+std::string_view MethodName(Method method);  // "rtn", "gptq", "awq", "smoothquant"
+
 struct Recipe {
   std::string name;
   std::string description;
@@ -44,6 +68,7 @@ struct Recipe {
   std::vector<Rule> rules;   // first match wins
   int gguf_file_type = -1;   // llama.cpp's LLAMA_FTYPE for general.file_type; -1: from the types
   std::string measured;      // presets: a one-line measured cost (quality on the test-bed model)
+  MethodConfig method;       // rtn unless the recipe names a calibrated method
 };
 
 // The type one tensor gets, and why (the rule, or the fallback that changed it).

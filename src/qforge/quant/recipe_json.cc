@@ -99,7 +99,71 @@ Rule ParseRule(const json& j, const std::string& where) {
   return rule;
 }
 
+bool BoolField(const json& j, const char* key, bool fallback, const std::string& where) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_boolean()) Fail(ErrorKind::kInvalidInput, "{}: \"{}\" must be true or false", where, key);
+  return j[key].get<bool>();
+}
+
+double NumberField(const json& j, const char* key, double fallback, double lo, double hi,
+                   const std::string& where) {
+  if (!j.contains(key)) return fallback;
+  if (!j[key].is_number() || !(j[key].get<double>() >= lo && j[key].get<double>() <= hi))
+    Fail(ErrorKind::kInvalidInput, "{}: \"{}\" must be a number in {}..{}", where, key, lo, hi);
+  return j[key].get<double>();
+}
+
+const json& Section(const json& j, const char* key, std::initializer_list<std::string_view> keys,
+                    const std::string& where) {
+  static const json kEmpty = json::object();
+  if (!j.contains(key)) return kEmpty;
+  if (!j[key].is_object()) Fail(ErrorKind::kInvalidInput, "{}: \"{}\" must be an object", where, key);
+  for (const auto& [k, _] : j[key].items())
+    if (std::find(keys.begin(), keys.end(), k) == keys.end())
+      Fail(ErrorKind::kInvalidInput, "{}: unknown key \"{}\" in \"{}\"", where, k, key);
+  return j[key];
+}
+
+void ParseMethod(const json& j, MethodConfig& m, const std::string& where) {
+  if (j.contains("method")) {
+    const std::string name = StringField(j, "method", where);
+    if (name == "rtn") m.method = Method::kRtn;
+    else if (name == "gptq") m.method = Method::kGptq;
+    else if (name == "awq") m.method = Method::kAwq;
+    else if (name == "smoothquant") m.method = Method::kSmoothQuant;
+    else Fail(ErrorKind::kInvalidInput, "{}: \"method\" must be rtn, gptq, awq or smoothquant, not \"{}\"", where, name);
+  }
+  const json& g = Section(j, "gptq", {"damp_percent", "block_size", "desc_act", "static_groups", "true_sequential"}, where);
+  m.damp_percent = NumberField(g, "damp_percent", m.damp_percent, 0.0, 1.0, where);
+  m.block_size = int(NumberField(g, "block_size", m.block_size, 1, 4096, where));
+  m.desc_act = BoolField(g, "desc_act", m.desc_act, where);
+  m.static_groups = BoolField(g, "static_groups", m.static_groups, where);
+  m.true_sequential = BoolField(g, "true_sequential", m.true_sequential, where);
+  const json& a = Section(j, "awq", {"grid", "clip"}, where);
+  m.awq_grid = int(NumberField(a, "grid", m.awq_grid, 1, 100, where));
+  m.awq_clip = BoolField(a, "clip", m.awq_clip, where);
+  const json& sq = Section(j, "smoothquant", {"alpha"}, where);
+  m.alpha = NumberField(sq, "alpha", m.alpha, 0.0, 1.0, where);
+  const json& c = Section(j, "calibration", {"samples", "tokens"}, where);
+  m.samples = int(NumberField(c, "samples", m.samples, 0, 1 << 20, where));
+  m.tokens = int(NumberField(c, "tokens", m.tokens, 0, 1 << 20, where));
+}
+
 }  // namespace
+
+std::string_view MethodName(Method method) {
+  switch (method) {
+    case Method::kRtn:
+      return "rtn";
+    case Method::kGptq:
+      return "gptq";
+    case Method::kAwq:
+      return "awq";
+    case Method::kSmoothQuant:
+      return "smoothquant";
+  }
+  return "rtn";
+}
 
 Recipe RecipeFromJson(std::string_view text, const std::string& source) {
   json j;
@@ -111,9 +175,11 @@ Recipe RecipeFromJson(std::string_view text, const std::string& source) {
   if (!j.is_object()) Fail(ErrorKind::kInvalidInput, "{}: a recipe must be a JSON object", source);
   for (const auto& [key, _] : j.items())
     if (key != "name" && key != "description" && key != "base" && key != "default" &&
-        key != "rules" && key != "gguf_file_type")
+        key != "rules" && key != "gguf_file_type" && key != "method" && key != "gptq" &&
+        key != "awq" && key != "smoothquant" && key != "calibration")
       Fail(ErrorKind::kInvalidInput,
-           "{}: unknown key \"{}\" (name, description, base, default, rules, gguf_file_type)",
+           "{}: unknown key \"{}\" (name, description, base, default, rules, gguf_file_type, "
+           "method, gptq, awq, smoothquant, calibration)",
            source, key);
   Recipe recipe;
   const std::string base = StringField(j, "base", source);
@@ -148,6 +214,7 @@ Recipe RecipeFromJson(std::string_view text, const std::string& source) {
            source);
     recipe.gguf_file_type = j["gguf_file_type"].get<int>();
   }
+  ParseMethod(j, recipe.method, source);
   return recipe;
 }
 
@@ -175,6 +242,15 @@ std::string RecipeToJson(const Recipe& recipe) {
   }
   json j = {{"name", recipe.name}, {"default", recipe.default_type}, {"rules", std::move(rules)}};
   if (recipe.gguf_file_type >= 0) j["gguf_file_type"] = recipe.gguf_file_type;
+  const MethodConfig& m = recipe.method;
+  if (m.method != Method::kRtn) j["method"] = std::string(MethodName(m.method));
+  if (m.method == Method::kGptq)
+    j["gptq"] = {{"damp_percent", m.damp_percent}, {"block_size", m.block_size},
+                 {"desc_act", m.desc_act}, {"static_groups", m.static_groups},
+                 {"true_sequential", m.true_sequential}};
+  if (m.method == Method::kAwq) j["awq"] = {{"grid", m.awq_grid}, {"clip", m.awq_clip}};
+  if (m.method == Method::kSmoothQuant) j["smoothquant"] = {{"alpha", m.alpha}};
+  if (m.samples > 0 || m.tokens > 0) j["calibration"] = {{"samples", m.samples}, {"tokens", m.tokens}};
   return j.dump();
 }
 
