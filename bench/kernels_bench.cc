@@ -19,8 +19,11 @@ namespace {
 
 using benchmark::Counter;
 
-void BM_MatMul(benchmark::State& state, const test::MatMulCase& c) {
-  const test::MatMulInputs in = test::MakeMatMulInputs(c, 1);
+// `edit_x` may change the activations (x, in) before the timing.
+void BM_MatMulWith(benchmark::State& state, const test::MatMulCase& c,
+                   void (*edit_x)(std::vector<float>&, int64_t)) {
+  test::MatMulInputs in = test::MakeMatMulInputs(c, 1);
+  if (edit_x) edit_x(in.x, c.in);
   const TensorView w = in.View();
   std::vector<float> y(size_t(c.tokens * c.out));
   ThreadPool pool(int(state.range(0)));
@@ -32,6 +35,10 @@ void BM_MatMul(benchmark::State& state, const test::MatMulCase& c) {
   state.counters["FLOPS"] = Counter(c.Flops(), Counter::kIsIterationInvariantRate);
   state.counters["weights"] = Counter(c.WeightBytes(), Counter::kIsIterationInvariantRate);
   state.SetLabel(kernels::ActiveTarget());
+}
+
+void BM_MatMul(benchmark::State& state, const test::MatMulCase& c) {
+  BM_MatMulWith(state, c, nullptr);
 }
 
 // A vector op over n floats; `arrays` is how many n-float arrays it reads or writes.
@@ -56,6 +63,37 @@ void RegisterMatMul() {
         ->Arg(2)
         ->UseRealTime()
         ->Unit(benchmark::kMicrosecond);
+}
+
+// 10 of every token's columns (0.5% of 2048) at 20: LLM.int8()'s f32 path for them.
+void SetOutlierColumns(std::vector<float>& x, int64_t in) {
+  for (size_t t = 0; t < x.size() / size_t(in); ++t)
+    for (int64_t j = 0; j < 10; ++j) x[t * size_t(in) + size_t(j * 200)] = 20.0f;
+}
+
+// W8A8 and LLM.int8() against the INT8 (weight-only) and Q8_0 products they replace, at a
+// llama-1b-like 2048x2048 layer: decode (1 token) and a 128-token prefill. x is uniform in
+// [-2, 2], so LLM_INT8 finds no outlier column at threshold 6; "LLM_INT8+outliers" sets 10
+// columns (0.5%) to 20, the f32 path included.
+void RegisterInt8Act() {
+  for (QType type : {QType::kW8A8, QType::kLLM_INT8, QType::kINT8, QType::kQ8_0})
+    for (int64_t tokens : {1, 128}) {
+      const test::MatMulCase c{2048, 2048, tokens, type};
+      benchmark::RegisterBenchmark(("Int8Act/" + c.Name()).c_str(), BM_MatMul, c)
+          ->ArgName("threads")
+          ->Arg(1)
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  for (int64_t tokens : {1, 128}) {
+    const test::MatMulCase c{2048, 2048, tokens, QType::kLLM_INT8};
+    const std::string name = "Int8Act/LLM_INT8+outliers/2048x2048/tokens:" + std::to_string(tokens);
+    benchmark::RegisterBenchmark(name.c_str(), BM_MatMulWith, c, SetOutlierColumns)
+        ->ArgName("threads")
+        ->Arg(1)
+        ->UseRealTime()
+        ->Unit(benchmark::kMicrosecond);
+  }
 }
 
 void RegisterVectorOps() {
@@ -91,6 +129,7 @@ void RegisterVectorOps() {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   qforge::RegisterMatMul();
+  qforge::RegisterInt8Act();
   qforge::RegisterVectorOps();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

@@ -8,6 +8,7 @@
 #include "qforge/core/error.h"
 #include "qforge/core/thread_pool.h"
 #include "qforge/io/load_checkpoint.h"
+#include "qforge/kernels/matmul_int8_act.h"
 #include "qforge/quant/quantize_model.h"
 #include "qforge/tokenizer/load.h"
 
@@ -63,8 +64,33 @@ void AddRecipeFlag(CLI::App& verb, ModelFlags& flags) {
   verb.add_option("-r,--recipe", flags.recipe,
                   "Quantize the model in memory by this preset or JSON recipe first (see qforge "
                   "quantize --help)");
+  verb.add_option("--llm-int8-threshold", flags.llm_int8_threshold,
+                  "LLM_INT8 weights: input columns with any |x| >= this multiply in f32 "
+                  "(LLM.int8(); bitsandbytes' default 6, 0: none)")
+      ->check(CLI::NonNegativeNumber);
   AddCalibFlags(verb, flags.calib);
 }
+
+LlmInt8Note::~LlmInt8Note() {
+  const kernels::LlmInt8Counters c = kernels::GetLlmInt8Counters();
+  if (c.columns > 0)
+    Note("LLM.int8(): {} outlier columns of {} seen ({:.3f}%) at threshold {}", c.outlier_columns,
+         c.columns, 100.0 * double(c.outlier_columns) / double(c.columns),
+         kernels::LlmInt8Threshold());
+}
+
+namespace {
+// Sets the threshold, and counts outliers from here on when the model has LLM_INT8 weights.
+void WatchLlmInt8(const ModelFlags& flags, LoadedModel& loaded) {
+  kernels::SetLlmInt8Threshold(flags.llm_int8_threshold);
+  for (const TensorView& t : loaded.checkpoint.tensors)
+    if (t.type == QType::kLLM_INT8) {
+      kernels::ResetLlmInt8Counters();
+      loaded.llm_int8_note = std::make_unique<LlmInt8Note>();
+      return;
+    }
+}
+}  // namespace
 
 LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer) {
   LoadedModel loaded;
@@ -81,6 +107,7 @@ LoadedModel LoadModel(const ModelFlags& flags, bool need_tokenizer) {
          HumanBytes(q.checkpoint.WeightBytes()));
     loaded.checkpoint = std::move(q.checkpoint);
   }
+  WatchLlmInt8(flags, loaded);
   if (need_tokenizer) loaded.tokenizer = LoadTokenizerFor(loaded.checkpoint, flags.tokenizer);
   return loaded;
 }

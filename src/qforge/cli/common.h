@@ -20,6 +20,7 @@ struct ModelFlags {
   std::string tokenizer;  // empty: embedded in the model file, or found beside it
   int threads = 0;        // 0: all cores
   std::string recipe;     // verbs that run the model: quantize it in memory first (--recipe)
+  float llm_int8_threshold = 6.0f;  // LLM_INT8 weights: outlier threshold (--llm-int8-threshold)
   CalibFlags calib;       // with --recipe: calibration for gptq/awq/smoothquant recipes
 };
 
@@ -30,12 +31,19 @@ void AddModelFlags(CLI::App& verb, ModelFlags& flags, bool with_tokenizer = true
 std::string DefaultModelPath();
 
 // Adds --recipe to a verb that runs the model: it then runs on the model quantized in memory by
-// that preset or recipe file, without writing a file.
+// that preset or recipe file, without writing a file. Also --llm-int8-threshold.
 void AddRecipeFlag(CLI::App& verb, ModelFlags& flags);
+
+// Prints LLM.int8()'s outlier-column counts (kernels::GetLlmInt8Counters) when destroyed.
+struct LlmInt8Note {
+  ~LlmInt8Note();
+};
 
 struct LoadedModel {
   Checkpoint checkpoint;
   std::unique_ptr<tokenizer::Tokenizer> tokenizer;
+  // Set when the model has LLM_INT8 weights, so the counts print when the verb is done.
+  std::unique_ptr<LlmInt8Note> llm_int8_note;
 };
 
 // Loads the checkpoint (quantized in memory when flags.recipe is set) and its tokenizer; throws
