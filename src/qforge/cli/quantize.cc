@@ -25,7 +25,8 @@ void Run(const QuantizeFlags& flags) {
   if (IsHfFormat(flags.format))
     return QuantizeToHf(flags.model, recipe, flags.format, flags.output, flags.force);
   if (flags.format != "gguf")
-    Fail(ErrorKind::kInvalidInput, "--format {}: not one of gguf, bnb-nf4, fp8", flags.format);
+    Fail(ErrorKind::kInvalidInput, "--format {}: not one of gguf, bnb-nf4, fp8, gptq, awq",
+         flags.format);
   ModelFlags source = flags.model;
   source.recipe.clear();  // quantized below, not while loading
   LoadedModel m = LoadModel(source);
@@ -62,15 +63,16 @@ void RegisterQuantize(CLI::App& app) {
   AddModelFlags(*verb, flags->model);
   AddCalibFlags(*verb, flags->model.calib);
   verb->add_option("-o,--output", flags->output,
-                   "Output file, or directory for bnb-nf4/fp8 (written atomically)")
+                   "Output file, or directory for bnb-nf4/fp8/gptq/awq (written atomically)")
       ->required();
   verb->add_option("-r,--recipe", flags->recipe, "A preset (table below) or a JSON recipe file")
       ->required();
   verb->add_option("--format", flags->format,
-                   "Output format: gguf (a file), bnb-nf4 or fp8 (a Hugging Face directory)")
+                   "Output format: gguf (a file), bnb-nf4, fp8, gptq or awq (a Hugging Face "
+                   "directory)")
       ->capture_default_str();
   verb->add_flag("--force", flags->force,
-                 "bnb-nf4/fp8: replace an existing non-empty output directory");
+                 "bnb-nf4/fp8/gptq/awq: replace an existing non-empty output directory");
   verb->footer(RecipeTable());
   verb->callback([flags] { Run(*flags); });
 }

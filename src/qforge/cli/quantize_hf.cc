@@ -54,7 +54,9 @@ std::vector<std::pair<std::string, std::string>> TokenizerFiles(const ModelFlags
 
 }  // namespace
 
-bool IsHfFormat(const std::string& format) { return format == "bnb-nf4" || format == "fp8"; }
+bool IsHfFormat(const std::string& format) {
+  return format == "bnb-nf4" || format == "fp8" || format == "gptq" || format == "awq";
+}
 
 void QuantizeToHf(const ModelFlags& model, const quant::Recipe& source_recipe,
                   const std::string& format, const std::string& output, bool force) {
@@ -68,6 +70,17 @@ void QuantizeToHf(const ModelFlags& model, const quant::Recipe& source_recipe,
            "layer of a model (bnb_4bit_use_double_quant)",
            recipe.name);
     opts.nf4_double_quant = ReplaceType(recipe, QType::kNF4_DQ, QType::kNF4);
+  } else if (format == "gptq" || format == "awq") {
+    opts.format = format == "gptq" ? io::HfQuantFormat::kGptq : io::HfQuantFormat::kAwq;
+    bool per_row = false;
+    for (QType t : {QType::kINT8, QType::kINT4_ROW, QType::kINT4_ROW_Z, QType::kINT3_ROW,
+                    QType::kINT3_ROW_Z, QType::kINT2_ROW, QType::kINT2_ROW_Z})
+      per_row |= UsesType(recipe, t);
+    if (per_row && format == "gptq")
+      Note(
+          "quantize: --format gptq stores f16 scales: the f32 row scales of the recipe's per-row "
+          "types (INT8, INTb_ROW) are rounded to f16 (group_size -1), so the export differs "
+          "slightly from the model quantized in memory");
   } else {
     opts.format = io::HfQuantFormat::kFp8;
     const bool e4 = ReplaceType(recipe, QType::kFP8_E4M3, QType::kFP8_E4M3_T);
