@@ -42,6 +42,14 @@ Recipe Mix(const char* name, const char* type, const char* description, int ftyp
 Recipe HfStyle(const char* name, const char* type, const char* description) {
   return {name, description, type, KeepEmbeddingAndHead(), -1, ""};
 }
+// Every linear layer; the embedding and the classifier stay as stored, as llm-compressor's
+// SmoothQuant W8A8 recipes (ignore lm_head) and bitsandbytes' load_in_8bit (nn.Linear only,
+// lm_head skipped) leave them.
+Recipe LinearLayers(const char* name, const char* type, const char* description) {
+  std::vector<Rule> keep = {{"token_embd.weight", "keep", L::kAll, 0, 0, ""},
+                            {"@output", "keep", L::kAll, 0, 0, ""}};
+  return {name, description, type, std::move(keep), -1, ""};
+}
 
 // Measured cost on the test-bed model (../shared/models/testbed, 3.3M parameters) against its f32
 // weights: bits per weight of the whole model, mean KL divergence and same-top-token rate over
@@ -51,6 +59,8 @@ constexpr std::pair<std::string_view, std::string_view> kMeasured[] = {
     {"f16", "16.01 bpw, KLD 0, top-1 100.0%"},
     {"bf16", "16.01 bpw, KLD 6e-06, top-1 99.8%"},
     {"int8", "8.44 bpw, KLD 6.7e-05, top-1 99.4%"},
+    {"w8a8", "9.08 bpw, KLD 0.00062, top-1 98.4%"},
+    {"llm-int8", "9.08 bpw, KLD 0.00044, top-1 98.7%, 1.5% outlier columns"},
     {"fp8-e4m3", "8.44 bpw, KLD 0.00089, top-1 98.2%"},
     {"fp8-e5m2", "8.44 bpw, KLD 0.0033, top-1 96.7%"},
     {"Q8_0", "8.52 bpw, KLD 0.00016, top-1 99.1%"},
@@ -93,6 +103,9 @@ std::vector<Recipe> MakePresets() {
       Uniform("f16", "F16", "IEEE half precision", 1),
       Uniform("bf16", "BF16", "bfloat16", 32),
       HfStyle("int8", "INT8", "int8 per output channel, symmetric (weight-only)"),
+      LinearLayers("w8a8", "W8A8", "int8 weights x int8 activations per token, int32 sums"),
+      LinearLayers("llm-int8", "LLM_INT8",
+                   "LLM.int8(): int8 x int8, input columns with |x| >= 6 in f32"),
       HfStyle("int4-g128", "INT4_G128", "int4 in groups of 128, symmetric (RTN)"),
       HfStyle("int4-g128-asym", "INT4_G128_Z", "int4 in groups of 128 with zero points (RTN)"),
       HfStyle("int4-g32", "INT4_G32", "int4 in groups of 32, symmetric (RTN)"),
