@@ -3,6 +3,7 @@
 #include <filesystem>
 
 #include "qforge/cli/common.h"
+#include "qforge/cli/imatrix_flag.h"
 #include "qforge/cli/quantize_hf.h"
 #include "qforge/cli/recipe_help.h"
 #include "qforge/core/error.h"
@@ -17,11 +18,14 @@ struct QuantizeFlags {
   std::string output;
   std::string recipe;
   std::string format = "gguf";
+  std::string imatrix;  // --imatrix: llama.cpp importance matrix
   bool force = false;
 };
 
 void Run(const QuantizeFlags& flags) {
   const quant::Recipe recipe = quant::LoadRecipe(flags.recipe);
+  if (!flags.imatrix.empty() && flags.format != "gguf")
+    Fail(ErrorKind::kInvalidInput, "--imatrix weights ggml's types: it needs --format gguf");
   if (IsHfFormat(flags.format))
     return QuantizeToHf(flags.model, recipe, flags.format, flags.output, flags.force);
   if (flags.format != "gguf")
@@ -31,9 +35,15 @@ void Run(const QuantizeFlags& flags) {
   source.recipe.clear();  // quantized below, not while loading
   LoadedModel m = LoadModel(source);
   ThreadPool pool(flags.model.threads);
+  const std::optional<ImportanceMatrix> imatrix = LoadImatrixFlag(flags.imatrix);
+  if (imatrix && recipe.method.method != quant::Method::kRtn)
+    Fail(ErrorKind::kInvalidInput,
+         "--imatrix weights ggml's round-to-nearest searches; recipe {} uses {}", recipe.name,
+         quant::MethodName(recipe.method.method));
   const quant::QuantizedModel q =
-      QuantizeByRecipe(m.checkpoint, recipe, m.tokenizer.get(), flags.model.calib, pool,
-                       /*measure_error=*/false);
+      imatrix ? QuantizeWithImatrix(m.checkpoint, recipe, *imatrix, pool)
+              : QuantizeByRecipe(m.checkpoint, recipe, m.tokenizer.get(), flags.model.calib, pool,
+                                 /*measure_error=*/false);
 
   io::GgufWriteOptions write;
   write.matrix_type = std::nullopt;  // as quantized
@@ -47,6 +57,7 @@ void Run(const QuantizeFlags& flags) {
        {"qforge.calibration.file", "qforge.calibration.sha256", "qforge.calibration.windows"})
     if (const auto it = q.checkpoint.metadata.find(key); it != q.checkpoint.metadata.end())
       write.extra_kvs.emplace_back(key, it->second);
+  for (auto& kv : ImatrixProvenance(q.checkpoint)) write.extra_kvs.push_back(std::move(kv));
   io::WriteGgufCheckpoint(q.checkpoint, m.tokenizer->ToVocab(), flags.output, write);
   const uint64_t bytes = q.checkpoint.WeightBytes();
   Note("quantize: wrote {} ({} recipe, {} of weights, {:.2f} bits/weight)", flags.output,
@@ -71,6 +82,7 @@ void RegisterQuantize(CLI::App& app) {
                    "Output format: gguf (a file), bnb-nf4, fp8, gptq or awq (a Hugging Face "
                    "directory)")
       ->capture_default_str();
+  AddImatrixFlag(*verb, flags->imatrix);
   verb->add_flag("--force", flags->force,
                  "bnb-nf4/fp8/gptq/awq: replace an existing non-empty output directory");
   verb->footer(RecipeTable());
