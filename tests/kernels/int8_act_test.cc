@@ -191,10 +191,24 @@ void CheckInt8ActMatchesReference(int64_t target) {
       std::vector<float> x = MakeActivations(tokens, in, cols, 20.0f, uint32_t(3 * in + tokens));
       if (tokens > 1)
         for (int64_t i = 0; i < in; ++i) x[size_t(in + i)] = 0.0f;
+      // Token 2: step exactly 1 (absmax 127) and halves, so rounding meets ties (to even).
+      if (tokens > 2) {
+        for (int64_t i = 0; i < in; ++i) x[size_t(2 * in + i)] = float(i % 7 - 3) + 0.5f;
+        x[size_t(2 * in)] = 127.0f;
+      }
+      // Token 3: a NaN (read as 0 by INT8's row codec); W8A8 also gets an Inf (the row's largest
+      // finite value). LLM_INT8 would send the Inf's column through f32, whose Inf * w has no
+      // reference value to compare bits with.
+      std::vector<float> x_inf = x;
+      if (tokens > 3) {
+        x[size_t(3 * in + in / 2)] = std::nanf("");
+        x_inf = x;
+        x_inf[size_t(3 * in)] = -INFINITY;
+      }
       const std::string name = std::to_string(in) + "x" + std::to_string(tokens);
       std::vector<float> want(size_t(tokens * l.out));
-      ref::MatMulW8A8(l.View(QType::kW8A8), x.data(), tokens, want.data());
-      ExpectSameBits(RunMatMul(l.View(QType::kW8A8), x, tokens, 2), want, "W8A8 " + name);
+      ref::MatMulW8A8(l.View(QType::kW8A8), x_inf.data(), tokens, want.data());
+      ExpectSameBits(RunMatMul(l.View(QType::kW8A8), x_inf, tokens, 2), want, "W8A8 " + name);
       ref::MatMulLlmInt8(l.View(QType::kLLM_INT8), x.data(), tokens, LlmInt8Threshold(),
                          want.data());
       ExpectSameBits(RunMatMul(l.View(QType::kLLM_INT8), x, tokens, 2), want, "LLM_INT8 " + name);

@@ -107,6 +107,46 @@ HWY_INLINE void Finish(const Int8ActArgs& a, int64_t o, int64_t t, int32_t isum)
   y = std::fma(float(isum), scale, r);
 }
 
+// One token's activations as an INT8 row (f32 scale s = absmax / 127, then round(x / s) clamped to
+// [-127, 127], ties to even): the same operations as core's QuantizeRowInt8, so the same bytes.
+// Returns false, writing nothing, when the row holds a NaN or an Inf: the caller then applies
+// QuantizeRowInt8 itself, whose policy for them (NaN as 0, Inf as the largest finite) is not
+// repeated here.
+HWY_INLINE bool QuantizeFiniteRow(const float* x, int64_t in, std::byte* dst) {
+  const hn::ScalableTag<float> df;
+  const hn::Rebind<int32_t, decltype(df)> di32;
+  const hn::Rebind<int8_t, decltype(df)> di8;
+  const int64_t n = int64_t(hn::Lanes(df)), whole = in / n * n;
+  const auto largest = hn::Set(df, 3.40282347e38f);  // FLT_MAX: |x| <= it fails for NaN, Inf
+  auto vmax = hn::Zero(df);
+  for (int64_t i = 0; i < whole; i += n) {
+    const auto ax = hn::Abs(hn::LoadU(df, x + i));
+    if (!hn::AllTrue(df, hn::Le(ax, largest))) return false;
+    vmax = hn::Max(vmax, ax);
+  }
+  float amax = hn::GetLane(hn::MaxOfLanes(df, vmax));
+  for (int64_t i = whole; i < in; ++i) {
+    if (!std::isfinite(x[i])) return false;
+    amax = std::max(amax, std::fabs(x[i]));
+  }
+  const float scale = amax / 127.0f;
+  std::memcpy(dst, &scale, sizeof(scale));
+  int8_t* q = reinterpret_cast<int8_t*>(dst + sizeof(scale));
+  if (scale == 0.0f) {
+    std::memset(q, 0, size_t(in));
+    return true;
+  }
+  const auto vscale = hn::Set(df, scale), lo = hn::Set(df, -127.0f), hi = hn::Set(df, 127.0f);
+  for (int64_t i = 0; i < whole; i += n) {
+    const auto r = hn::Round(hn::Div(hn::LoadU(df, x + i), vscale));  // ties to even
+    const auto c = hn::ConvertTo(di32, hn::Min(hn::Max(r, lo), hi));
+    hn::StoreU(hn::DemoteTo(di8, c), di8, q + i);
+  }
+  for (int64_t i = whole; i < in; ++i)
+    q[i] = int8_t(std::clamp(std::nearbyint(x[i] / scale), -127.0f, 127.0f));
+  return true;
+}
+
 // Adds the products of columns [k, in) to the tile's sums (the part no whole vector covers).
 template <size_t kRows, size_t kTokens>
 HWY_INLINE void ScalarTail(const Int8ActArgs& a, int64_t o0, int64_t t0, int64_t k,
@@ -139,7 +179,8 @@ struct WidenEngine {
     for (int64_t t = 0; t < a.n_tokens; ++t) {
       const int8_t* x = ActCodes(a, t);
       int16_t* dst = &codes[size_t(t * stride)];
-      for (int64_t i = 0; i < stride; ++i) dst[i] = i < a.in ? x[i] : 0;
+      for (int64_t i = 0; i < a.in; ++i) dst[i] = x[i];
+      for (int64_t i = a.in; i < stride; ++i) dst[i] = 0;
     }
   }
 
@@ -219,7 +260,8 @@ struct VnniEngine {
     for (int64_t t = 0; t < a.n_tokens; ++t) {
       const int8_t* x = ActCodes(a, t);
       uint8_t* dst = &codes[size_t(t * stride)];
-      for (int64_t i = 0; i < stride; ++i) dst[i] = uint8_t(i < a.in ? x[i] + 128 : 128);
+      for (int64_t i = 0; i < a.in; ++i) dst[i] = uint8_t(x[i] + 128);
+      for (int64_t i = a.in; i < stride; ++i) dst[i] = 128;
     }
   }
 

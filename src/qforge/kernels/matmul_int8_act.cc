@@ -8,12 +8,17 @@
 #define HWY_WANT_AVX3_DL
 #endif
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
+#include "qforge/core/qblocks_native.h"
 #include "qforge/kernels/matmul_int8_act-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace qforge::kernels::HWY_NAMESPACE {
 void Int8ActRowsT(const Int8ActArgs& a, int64_t begin, int64_t end) {
   int8_act::Rows(a, begin, end);
+}
+// One token's INT8 row: vectorized, or core's row codec for a row with NaN or Inf.
+void QuantizeTokenT(const float* x, int64_t in, std::byte* dst) {
+  if (!int8_act::QuantizeFiniteRow(x, in, dst)) QuantizeRowInt8(x, dst, in);
 }
 const char* Int8ActTargetT() { return hwy::TargetName(HWY_TARGET); }
 }  // namespace qforge::kernels::HWY_NAMESPACE
@@ -27,10 +32,13 @@ HWY_AFTER_NAMESPACE();
 #include <vector>
 
 #include "qforge/core/error.h"
-#include "qforge/core/qblocks_native.h"
 #include "qforge/kernels/matmul_int8_act.h"
 
 namespace qforge::kernels {
+HWY_EXPORT(Int8ActRowsT);
+HWY_EXPORT(QuantizeTokenT);
+HWY_EXPORT(Int8ActTargetT);
+
 namespace {
 // As ops.cc: threads take groups of 8 rows (a multiple of the tile height), and keep at least
 // 64K multiply-adds each, below which waking a thread costs more than it saves.
@@ -68,15 +76,12 @@ void QuantizeTokens(const float* x, int64_t n_tokens, int64_t in,
             for (int64_t c : outliers) row[size_t(c)] = 0.0f;
             src = row.data();
           }
-          QuantizeRowInt8(src, xq.data() + size_t(t) * stride, in);
+          HWY_DYNAMIC_DISPATCH(QuantizeTokenT)(src, in, xq.data() + size_t(t) * stride);
         }
       },
       std::max<int64_t>(1, kMinMacsPerThread / in));
 }
 }  // namespace
-
-HWY_EXPORT(Int8ActRowsT);
-HWY_EXPORT(Int8ActTargetT);
 
 bool IsInt8ActType(QType type) { return type == QType::kW8A8 || type == QType::kLLM_INT8; }
 
