@@ -78,8 +78,8 @@ std::string Table(const BenchReport& rep, bool markdown) {
     }
   }
   out += fmt::format(
-      "{}load {:.1f} ms (memory-mapped), peak RSS {}, weights read per decoded token {}{}\n",
-      markdown ? "\n" : "\n", rep.model.load_ms, SizeColumn(uint64_t(rep.peak_rss_bytes)),
+      "{}load {:.1f} ms (memory-mapped), peak RSS {}, weights read per decoded token {}{}\n", "\n",
+      rep.model.load_ms, SizeColumn(uint64_t(rep.peak_rss_bytes)),
       SizeColumn(rep.model.weight_bytes_per_token),
       rep.machine_gbps > 0 ? fmt::format(", machine bandwidth {:.2f} GB/s", rep.machine_gbps) : "");
   return out;
