@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "hwy/targets.h"
 #include "kernels/cases.h"
 #include "qforge/core/thread_pool.h"
 #include "qforge/kernels/dispatch.h"
@@ -71,6 +72,14 @@ void SetOutlierColumns(std::vector<float>& x, int64_t in) {
     for (int64_t j = 0; j < 10; ++j) x[t * size_t(in) + size_t(j * 200)] = 20.0f;
 }
 
+// W8A8 with AVX3_DL masked out: Highway's i16 multiply-add kernel on AVX3 instead of VNNI.
+void BM_MatMulWithoutVnni(benchmark::State& state, const test::MatMulCase& c) {
+  const int64_t supported = hwy::SupportedTargets();
+  hwy::SetSupportedTargetsForTest(supported & ~int64_t(HWY_AVX3_DL));
+  BM_MatMul(state, c);
+  hwy::SetSupportedTargetsForTest(0);  // back to the CPU's targets
+}
+
 // W8A8 and LLM.int8() against the INT8 (weight-only) and Q8_0 products they replace, at a
 // llama-1b-like 2048x2048 layer: decode (1 token) and a 128-token prefill. x is uniform in
 // [-2, 2], so LLM_INT8 finds no outlier column at threshold 6; "LLM_INT8+outliers" sets 10
@@ -80,6 +89,15 @@ void RegisterInt8Act() {
     for (int64_t tokens : {1, 128}) {
       const test::MatMulCase c{2048, 2048, tokens, type};
       benchmark::RegisterBenchmark(("Int8Act/" + c.Name()).c_str(), BM_MatMul, c)
+          ->ArgName("threads")
+          ->Arg(1)
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+    }
+  if (hwy::SupportedTargets() & HWY_AVX3_DL)
+    for (int64_t tokens : {1, 128}) {
+      const test::MatMulCase c{2048, 2048, tokens, QType::kW8A8};
+      benchmark::RegisterBenchmark(("Int8Act/no-VNNI/" + c.Name()).c_str(), BM_MatMulWithoutVnni, c)
           ->ArgName("threads")
           ->Arg(1)
           ->UseRealTime()
