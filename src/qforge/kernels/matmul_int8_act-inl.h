@@ -306,8 +306,8 @@ HWY_INLINE void RowsWith(const Int8ActArgs& a, int64_t begin, int64_t end) {
 
 // VNNI for prefill only. Measured on this project's machine (AMD EPYC with AVX-512 VNNI), one
 // core, 2048x2048: 128 tokens take 4.4 ms with either kernel (median of 5, loaded machine), so
-// VNNI buys nothing there, though it issues a third of the instructions; one token is ~10%
-// faster without it (its xor per weight vector is shared by no other token).
+// VNNI buys nothing there, though it issues a third of the instructions. Decode keeps the i16
+// kernel: one token shares no weight vector, and a first VNNI variant was 15% slower there.
 HWY_INLINE void Rows(const Int8ActArgs& a, int64_t begin, int64_t end) {
 #if HWY_TARGET == HWY_AVX3_DL && HWY_COMPILER_GCC
   if (a.n_tokens >= int64_t(kT)) return RowsWith<VnniEngine>(a, begin, end);
