@@ -34,7 +34,8 @@ kernels::MemoryProbeReport Probe(const BenchFlags& flags) {
     options.threads.clear();
     for (int t = 1; t <= ThreadPool::DefaultThreads(); ++t) options.threads.push_back(t);
   }
-  Note("bench: memory probe on {} arrays of {} doubles", 3, options.elements);
+  Note("bench: memory probe (STREAM copy, scale, add, triad) at {} thread counts",
+       options.threads.size());
   return kernels::RunMemoryProbe(options);
 }
 

@@ -2,6 +2,8 @@
 // placement by the same split, as STREAM's OpenMP version does).
 #include "qforge/kernels/memory_probe.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -89,6 +91,9 @@ int64_t LastLevelCacheBytes() {
     std::string text;
     if (f >> text) largest = std::max(largest, ParseCacheSize(text));
   }
+  if (largest == 0)  // containers may hide sysfs; glibc asks CPUID
+    for (int name : {_SC_LEVEL2_CACHE_SIZE, _SC_LEVEL3_CACHE_SIZE, _SC_LEVEL4_CACHE_SIZE})
+      largest = std::max<int64_t>(largest, ::sysconf(name));
   return largest;
 }
 

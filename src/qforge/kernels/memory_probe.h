@@ -36,7 +36,7 @@ struct MemoryProbeReport {
 // or a thread count < 1.
 MemoryProbeReport RunMemoryProbe(const MemoryProbeOptions& options);
 
-// The size of the largest CPU cache in bytes (sysfs), or 0 when unknown.
+// The size of the largest CPU cache in bytes (sysfs, else sysconf), or 0 when unknown.
 int64_t LastLevelCacheBytes();
 
 }  // namespace qforge::kernels
