@@ -90,23 +90,37 @@ HWY_INLINE const int8_t* ActCodes(const Int8ActArgs& a, int64_t t) {
   return RowCodes(a.xq + size_t(t) * a.xq_stride);
 }
 
-// y[t, o] from the exact integer sum: the f32 operations of matmul_int8_act.h, in its order.
-HWY_INLINE void Finish(const Int8ActArgs& a, int64_t o, int64_t t, int32_t isum) {
-  const float d = RowScale(a.w + size_t(o) * a.w_stride);
-  const float scale = RowScale(a.xq + size_t(t) * a.xq_stride) * d;
-  float& y = a.y[size_t(t) * size_t(a.out) + size_t(o)];
+// y[t, o] of a tile from its exact integer sums: the f32 operations of matmul_int8_act.h, in its
+// order. Each output's outlier sum is its own chain in increasing column order; the tile's
+// kRows x kTokens chains are interleaved only to overlap their latencies.
+template <size_t kRows, size_t kTokens>
+HWY_INLINE void FinishTile(const Int8ActArgs& a, int64_t o0, int64_t t0,
+                           const int32_t (&isum)[kRows][kTokens]) {
+  float d[kRows], s[kTokens], r[kRows][kTokens];
+  for (size_t i = 0; i < kRows; ++i) d[i] = RowScale(a.w + size_t(o0 + int64_t(i)) * a.w_stride);
+  for (size_t t = 0; t < kTokens; ++t)
+    s[t] = RowScale(a.xq + size_t(t0 + int64_t(t)) * a.xq_stride);
+  float* y = a.y + size_t(t0) * size_t(a.out) + size_t(o0);
   if (a.n_outliers == 0) {
-    y = float(isum) * scale;
+    for (size_t i = 0; i < kRows; ++i)
+      for (size_t t = 0; t < kTokens; ++t)
+        y[t * size_t(a.out) + i] = float(isum[i][t]) * (s[t] * d[i]);
     return;
   }
-  const int8_t* qw = WeightCodes(a, o);
-  const float* x = a.x + size_t(t) * size_t(a.in);
-  float r = 0.0f;
+  for (size_t i = 0; i < kRows; ++i)
+    for (size_t t = 0; t < kTokens; ++t) r[i][t] = 0.0f;
   for (int64_t j = 0; j < a.n_outliers; ++j) {
     const int64_t c = a.outliers[j];
-    r = std::fma(x[c], d * float(qw[c]), r);
+    float w[kRows];
+    for (size_t i = 0; i < kRows; ++i) w[i] = d[i] * float(WeightCodes(a, o0 + int64_t(i))[c]);
+    for (size_t t = 0; t < kTokens; ++t) {
+      const float x = a.x[size_t(t0 + int64_t(t)) * size_t(a.in) + size_t(c)];
+      for (size_t i = 0; i < kRows; ++i) r[i][t] = std::fma(x, w[i], r[i][t]);
+    }
   }
-  y = std::fma(float(isum), scale, r);
+  for (size_t i = 0; i < kRows; ++i)
+    for (size_t t = 0; t < kTokens; ++t)
+      y[t * size_t(a.out) + i] = std::fma(float(isum[i][t]), s[t] * d[i], r[i][t]);
 }
 
 // One token's activations as an INT8 row (f32 scale s = absmax / 127, then round(x / s) clamped to
@@ -213,8 +227,7 @@ struct WidenEngine {
       for (size_t t = 0; t < kTokens; ++t)
         isum[r][t] = hn::GetLane(hn::SumOfLanes(d32, hn::Add(sum0[r][t], sum1[r][t])));
     ScalarTail(a, o0, t0, whole, isum);
-    for (size_t r = 0; r < kRows; ++r)
-      for (size_t t = 0; t < kTokens; ++t) Finish(a, o0 + int64_t(r), t0 + int64_t(t), isum[r][t]);
+    FinishTile(a, o0, t0, isum);
   }
 };
 
@@ -276,8 +289,7 @@ struct VnniEngine {
     int32_t isum[kRows][kTokens];
     VnniSums<kRows, kTokens>(w, x, xs, whole, isum);
     ScalarTail(a, o0, t0, whole, isum);
-    for (size_t r = 0; r < kRows; ++r)
-      for (size_t t = 0; t < kTokens; ++t) Finish(a, o0 + int64_t(r), t0 + int64_t(t), isum[r][t]);
+    FinishTile(a, o0, t0, isum);
   }
 };
 #endif
