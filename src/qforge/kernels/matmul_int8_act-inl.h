@@ -11,7 +11,7 @@
 //    that target's flags lack avx512vnni, which the pragma below adds for these functions only:
 //    Highway selects AVX3_DL only on CPUs that have VNNI.)
 // Lane sums stay below 2^31 for in <= kInt8ActMaxIn; elements past the last whole vector are
-// added by a scalar loop. The float half (Finish) is the same sequence of f32 operations as the
+// added by a scalar loop. The float half (FinishTile) is the same sequence of f32 operations as the
 // scalar reference, so y equals it bit for bit.
 //
 // A tile of kR weight rows x kT tokens loads each weight vector once for kT tokens and each
