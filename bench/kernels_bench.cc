@@ -14,6 +14,7 @@
 #include "qforge/core/thread_pool.h"
 #include "qforge/kernels/dispatch.h"
 #include "qforge/kernels/ops.h"
+#include "qforge/kernels/quantize_act.h"
 
 namespace qforge {
 namespace {
@@ -141,6 +142,34 @@ void RegisterVectorOps() {
           [op, n](benchmark::State& s) { BM_VectorOp(s, n, op.arrays, op.fn); });
 }
 
+// Activation rows for the integer dot products (kernels/quantize_act.h) against core's scalar
+// quantize_row, whose bytes they reproduce: rows of n floats uniform in [-1, 1], one thread.
+void BM_QuantizeAct(benchmark::State& state, QType act, int64_t n, bool simd) {
+  const std::vector<float> x = test::RandomFloats(n, -1, 1, 3);
+  std::vector<std::byte> dst(RowBytes(act, n));
+  const QuantizeRowFn scalar = Traits(act).quantize_row;
+  for (auto _ : state) {
+    if (simd)
+      kernels::QuantizeActivationRow(act, x.data(), dst.data(), n);
+    else
+      scalar(x.data(), dst.data(), n);
+    benchmark::DoNotOptimize(dst.data());
+    benchmark::ClobberMemory();
+  }
+  state.SetBytesProcessed(int64_t(state.iterations()) * n * int64_t(sizeof(float)));
+  state.SetLabel(simd ? kernels::QuantizeActTarget() : "scalar");
+}
+
+void RegisterQuantizeAct() {
+  for (QType act : {QType::kQ8_0, QType::kQ8_1, QType::kQ8_K})
+    for (int64_t n : {256, 4096})
+      for (bool simd : {false, true}) {
+        const std::string name = "QuantizeAct/" + std::string(Traits(act).name) +
+                                 "/n:" + std::to_string(n) + (simd ? "/simd" : "/scalar");
+        benchmark::RegisterBenchmark(name.c_str(), BM_QuantizeAct, act, n, simd);
+      }
+}
+
 }  // namespace
 }  // namespace qforge
 
@@ -149,6 +178,7 @@ int main(int argc, char** argv) {
   qforge::RegisterMatMul();
   qforge::RegisterInt8Act();
   qforge::RegisterVectorOps();
+  qforge::RegisterQuantizeAct();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

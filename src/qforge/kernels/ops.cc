@@ -15,6 +15,7 @@
 #include "qforge/kernels/matmul.h"
 #include "qforge/kernels/matmul_int8_act.h"
 #include "qforge/kernels/ops.h"
+#include "qforge/kernels/quantize_act.h"
 #include "qforge/kernels/vec_dot.h"
 
 namespace qforge::kernels {
@@ -35,17 +36,18 @@ constexpr int64_t kDequantizedMinTokens = 32;
 
 // Weight types with an integer dot product multiply 8-bit activations (vec_dot.h): quantize every
 // token's row once, before the threads split the weight rows, so all of them share it. Tokens are
-// independent, so splitting them across threads changes nothing in the result.
+// independent, so splitting them across threads changes nothing in the result. The rows are the
+// bytes of core's scalar quantize_row, vectorized (quantize_act.h).
 void QuantizeActivations(const VecDotTraits& q, MatMulArgs& args, std::vector<std::byte>& xq,
                          ThreadPool& pool) {
-  const QuantizeRowFn quantize = Traits(q.act).quantize_row;
   args.xq_stride = RowBytes(q.act, args.in);
   xq.resize(args.xq_stride * size_t(args.n_tokens));
   pool.ParallelFor(
       args.n_tokens,
       [&](int64_t begin, int64_t end) {
         for (int64_t t = begin; t < end; ++t)
-          quantize(args.x + size_t(t * args.in), xq.data() + size_t(t) * args.xq_stride, args.in);
+          QuantizeActivationRow(q.act, args.x + size_t(t * args.in),
+                                xq.data() + size_t(t) * args.xq_stride, args.in);
       },
       std::max<int64_t>(1, kMinMacsPerThread / args.in));
   args.xq = xq.data();
