@@ -24,7 +24,7 @@ std::vector<QType> NativeTypes() {
 constexpr int64_t kN = 256;
 
 TEST(NativeTypes, TraitsRows) {
-  EXPECT_EQ(NativeTypes().size(), 32u);
+  EXPECT_EQ(NativeTypes().size(), 34u);
   for (QType type : NativeTypes()) {
     const QTypeTraits& t = Traits(type);
     EXPECT_EQ(t.ggml_type, -1) << t.name;  // not a ggml type: GGUF readers and writers refuse it

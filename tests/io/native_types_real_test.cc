@@ -57,7 +57,7 @@ struct BoundRule {
 BoundRule RuleOf(QType type) {
   const std::string name(Traits(type).name);
   BoundRule r{BoundRule::kFp8};
-  if (name == "INT8") {
+  if (name == "INT8" || name == "W8A8" || name == "LLM_INT8") {  // INT8's storage, all three
     r.kind = BoundRule::kInt8;
   } else if (name.rfind("INT", 0) == 0) {
     r.kind = name.substr(name.size() - 2) == "_Z" ? BoundRule::kIntAsym : BoundRule::kIntSym;

@@ -87,3 +87,46 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace qforge
+
+#include "qforge/io/load_checkpoint.h"
+#include "qforge/kernels/ops.h"
+#include "support/paths.h"
+
+namespace qforge::model {
+namespace {
+
+// Calibration runs the model a layer at a time: Embed, ForwardLayer for each layer (with a
+// one-layer cache), then the head must give Forward's logits bit for bit, and the observer sees
+// each of the four linear inputs once per layer.
+TEST(LayerAtATime, EqualsForward) {
+  const Checkpoint ckpt = io::LoadCheckpoint(test::Shared("models/testbed/testbed.bin"));
+  ThreadPool pool(2);
+  LlamaModel model(ckpt, pool);
+  const std::vector<int> tokens = {1, 45, 300, 12, 99, 7};
+  const int n = int(tokens.size()), dim = model.config().dim, vocab = model.config().vocab_size;
+  std::vector<float> hidden(size_t(n * dim));
+  model.Embed(tokens, hidden.data());
+  KvCache one(1, 16, model.config().kv_dim());
+  int observed = 0;
+  for (int l = 0; l < model.config().n_layers; ++l)
+    model.ForwardLayer(l, hidden.data(), n, 0, one, 0,
+                       [&](int layer, LinearInput, const float*, int rows, int) {
+                         EXPECT_EQ(layer, l);
+                         EXPECT_EQ(rows, n);
+                         ++observed;
+                       });
+  EXPECT_EQ(observed, 4 * model.config().n_layers);
+  // The head by hand: output norm, then the (tied) classifier.
+  const TensorView& norm = ckpt.Get("output_norm.weight");
+  std::vector<float> last(static_cast<size_t>(dim)), head(static_cast<size_t>(vocab));
+  kernels::RmsNorm(&hidden[size_t((n - 1) * dim)], reinterpret_cast<const float*>(norm.data), dim,
+                   model.config().norm_eps, last.data());
+  kernels::MatMul(ckpt.Get("token_embd.weight"), last.data(), 1, head.data(), pool);
+  KvCache cache = model.NewCache(16);
+  std::vector<float> logits(static_cast<size_t>(vocab));
+  model.Forward(tokens, 0, cache, n - 1, logits.data());
+  EXPECT_EQ(head, logits);
+}
+
+}  // namespace
+}  // namespace qforge::model

@@ -90,22 +90,34 @@ void QuantizeToHf(const ModelFlags& model, const quant::Recipe& source_recipe,
           "quantize: --format fp8 stores one scale per tensor (vLLM's fp8 method): the recipe's "
           "per-channel FP8 types are quantized per tensor");
   }
-  LoadedModel m = LoadModel(model, /*need_tokenizer=*/false);
+  const bool calibrated = recipe.method.method != quant::Method::kRtn;
+  ModelFlags plain = model;
+  plain.recipe.clear();  // quantized below, not while loading
+  LoadedModel m = LoadModel(plain, /*need_tokenizer=*/calibrated);
   // transformers and vLLM apply rotate-half RoPE: q/k rows go to that order before quantizing.
+  // (GPTQ and AWQ are indifferent to the order of output rows: each row keeps its own grids.)
   const Checkpoint source = io::ToRotateHalf(m.checkpoint);
   ThreadPool pool(model.threads);
-  Progress progress("quantize " + recipe.name, int64_t(source.tensors.size()), "tensors");
-  quant::QuantizeOptions qopts;
-  qopts.measure_error = false;
-  qopts.on_tensor = [&](size_t done, size_t) { progress.Update(int64_t(done)); };
-  const quant::QuantizedModel q = quant::QuantizeCheckpoint(source, recipe, pool, qopts);
-  progress.Finish();
+  const quant::QuantizedModel q = QuantizeByRecipe(source, recipe, m.tokenizer.get(), model.calib,
+                                                   pool, /*measure_error=*/false);
+  if (recipe.method.method == quant::Method::kGptq) {
+    opts.gptq.damp_percent = recipe.method.damp_percent;
+    opts.gptq.desc_act = recipe.method.desc_act;
+    opts.gptq.true_sequential = recipe.method.true_sequential;
+    opts.gptq.static_groups = recipe.method.static_groups || recipe.method.desc_act;
+  }
+  if (recipe.method.method == quant::Method::kAwq && format == "gptq")
+    Note("quantize: the AWQ-scaled weights are stored in the GPTQ layout (the scales are folded "
+         "into the RMSNorm weights, so any GPTQ loader runs them)");
 
   opts.force = force;
   opts.metadata = {{"format", "pt"},  // transformers' save_pretrained writes it; its loader checks
                    {"qforge.version", QFORGE_VERSION},
                    {"qforge.source", fs::path(m.checkpoint.path).filename().string()},
                    {"qforge.recipe", quant::RecipeToJson(source_recipe)}};
+  for (const char* key : {"qforge.calibration.file", "qforge.calibration.sha256"})
+    if (const auto it = q.checkpoint.metadata.find(key); it != q.checkpoint.metadata.end())
+      opts.metadata[key] = it->second;
   opts.files = TokenizerFiles(model, m.checkpoint);
   if (opts.files.empty())
     Note(
