@@ -49,6 +49,8 @@ void Run(const CalibCheckFlags& flags) {
 
 }  // namespace
 
+void RegisterCalibImatrix(CLI::App& calib);  // calib_imatrix.cc
+
 void RegisterCalib(CLI::App& app) {
   CLI::App* calib = app.add_subcommand("calib", "Calibration data tools");
   calib->require_subcommand(1);
@@ -70,6 +72,7 @@ void RegisterCalib(CLI::App& app) {
   check->add_flag("--fail-on-overlap", flags->fail_on_overlap,
                   "Exit 1 when any n-gram overlaps (for CI)");
   check->callback([flags] { Run(*flags); });
+  RegisterCalibImatrix(*calib);
 }
 
 }  // namespace qforge::cli
