@@ -53,7 +53,7 @@ HWY_INLINE V RoundHalfAway(V v) {
   return hn::IfThenElse(away, hn::Add(t, hn::CopySignToAbs(hn::Set(df, 1.0f), v)), t);
 }
 
-// Integral floats in [-128, 127] as int8 codes.
+// Integral floats in [-127, 127] as int8 codes.
 template <class V>
 HWY_INLINE void StoreCodes(V r, int8_t* q) {
   hn::StoreU(hn::DemoteTo(DI8(), hn::ConvertTo(DI32(), r)), DI8(), q);
@@ -104,6 +104,7 @@ HWY_INLINE void RowQ8_1(const float* x, BlockQ8_1* y, int64_t blocks) {
 }
 
 // The first element whose |x| equals amax, signed (the scalar keeps the first strict maximum).
+// amax is the |x| of an element of the block (FiniteAbsMax took its bits), so the loop ends there.
 HWY_INLINE float FirstSignedMax(const float* x, float amax) {
   const DF df;
   const int64_t lanes = int64_t(hn::Lanes(df));
