@@ -13,7 +13,7 @@ ctest --test-dir build -j"$jobs" --output-on-failure
 
 if command -v clang++ >/dev/null 2>&1; then
   CC=clang CXX=clang++ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DQFORGE_FUZZ=ON -DQFORGE_BENCH=OFF
+    -DQFORGE_FUZZ=ON -DQFORGE_BENCH=OFF -DQFORGE_FUZZ_SECONDS=10
   # Only what runs under the sanitizers: the parsers' tests and the fuzz targets.
   targets="qforge_io_tests qforge_tokenizer_tests"
   for src in fuzz/*_fuzz.cc; do targets="$targets $(basename "$src" .cc)"; done
