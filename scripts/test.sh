@@ -12,7 +12,10 @@ cmake --build build -j"$jobs"
 ctest --test-dir build -j"$jobs" --output-on-failure
 
 if command -v clang++ >/dev/null 2>&1; then
+  # -O1 with line tables only: what the sanitizers recommend, and much quicker to build than -O2 -g.
   CC=clang CXX=clang++ cmake -S . -B build-sanitize -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
+    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only -DNDEBUG" \
     -DQFORGE_FUZZ=ON -DQFORGE_BENCH=OFF -DQFORGE_FUZZ_SECONDS=10
   # Only what runs under the sanitizers: the parsers' tests and the fuzz targets.
   targets="qforge_io_tests qforge_tokenizer_tests"
