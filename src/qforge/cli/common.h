@@ -76,6 +76,7 @@ void RegisterSuite(CLI::App& app);
 void RegisterCalib(CLI::App& app);
 void RegisterSynth(CLI::App& app);
 void RegisterBench(CLI::App& app);
+void RegisterRecommend(CLI::App& app);
 void RegisterSensitivity(CLI::App& app);
 
 // Thrown by a verb, after its output is written, to end with this exit code (gate: 1 on a

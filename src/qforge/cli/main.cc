@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   qforge::cli::RegisterCalib(app);
   qforge::cli::RegisterSynth(app);
   qforge::cli::RegisterBench(app);
+  qforge::cli::RegisterRecommend(app);
   qforge::cli::RegisterSensitivity(app);
   try {
     app.parse(argc, argv);
