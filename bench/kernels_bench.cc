@@ -11,8 +11,10 @@
 
 #include "hwy/targets.h"
 #include "kernels/cases.h"
+#include "kernels/native_cases.h"
 #include "qforge/core/thread_pool.h"
 #include "qforge/kernels/dispatch.h"
+#include "qforge/kernels/matmul_native.h"
 #include "qforge/kernels/ops.h"
 #include "qforge/kernels/quantize_act.h"
 
@@ -115,6 +117,30 @@ void RegisterInt8Act() {
   }
 }
 
+// The quantized types with VNNI tiles (vec_dot_vnni*-inl.h) at llama-1b's 2048x2048 and
+// 5632x2048, decode and a 512-token prefill, with and without AVX3_DL (AVX3: Highway's i16
+// kernel for decode, the dequantized f32 GEMM for prefill).
+void RegisterQDotVnni() {
+  for (QType type : {QType::kQ4_0, QType::kQ8_0, QType::kQ4_K, QType::kQ6_K})
+    for (int64_t out : {2048, 5632})
+      for (int64_t tokens : {1, 512}) {
+        const test::MatMulCase c{out, 2048, tokens, type};
+        benchmark::RegisterBenchmark(("QDot/" + c.Name()).c_str(), BM_MatMul, c)
+            ->ArgName("threads")
+            ->Arg(1)
+            ->Arg(2)
+            ->UseRealTime()
+            ->Unit(benchmark::kMicrosecond);
+        if (hwy::SupportedTargets() & HWY_AVX3_DL)
+          benchmark::RegisterBenchmark(("QDot/no-VNNI/" + c.Name()).c_str(),
+                                       BM_MatMulWithoutVnni, c)
+              ->ArgName("threads")
+              ->Arg(1)
+              ->UseRealTime()
+              ->Unit(benchmark::kMicrosecond);
+      }
+}
+
 void RegisterVectorOps() {
   using Fn = void (*)(float*, float*, float*, int64_t);
   const struct {
@@ -170,6 +196,44 @@ void RegisterQuantizeAct() {
       }
 }
 
+// qforge's native types (kernels/matmul_native.h), one thread, all rows in one call: the scalar
+// path they had before (core's dequantize_row + the f32 kernel) against the SIMD kernels' fused
+// (decode) and tiled (prefill) paths, forced. "weights" per second is the bandwidth decode reaches.
+void BM_Native(benchmark::State& state, const test::MatMulCase& c, int path) {
+  const test::MatMulInputs in = test::MakeMatMulInputs(c, 1);
+  std::vector<float> y(size_t(c.tokens * c.out));
+  const kernels::MatMulArgs args{
+      in.storage.data(), RowBytes(c.type, c.in), c.type, 0, c.out, c.in, in.x.data(), c.tokens,
+      y.data()};
+  const kernels::NativeKernel k = kernels::FindNativeKernel(c.type);
+  for (auto _ : state) {
+    if (path < 0)
+      kernels::MatMulRowsScalarDequant(args, 0, c.out);
+    else
+      k.rows(args, 0, c.out, kernels::NativePath(path));
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  state.counters["FLOPS"] = Counter(c.Flops(), Counter::kIsIterationInvariantRate);
+  state.counters["weights"] = Counter(c.WeightBytes(), Counter::kIsIterationInvariantRate);
+  state.SetLabel(path < 0 ? "scalar" : kernels::ActiveTarget());
+}
+
+void RegisterNative() {
+  const struct {
+    const char* name;
+    int path;
+  } paths[] = {{"scalar", -1},
+               {"fused", int(kernels::NativePath::kFused)},
+               {"tiled", int(kernels::NativePath::kTiled)}};
+  for (const test::MatMulCase& c : test::NativeBenchCases())
+    for (const auto& p : paths)
+      benchmark::RegisterBenchmark(("Native/" + c.Name() + "/" + p.name).c_str(), BM_Native, c,
+                                   p.path)
+          ->UseRealTime()
+          ->Unit(benchmark::kMicrosecond);
+}
+
 }  // namespace
 }  // namespace qforge
 
@@ -177,8 +241,10 @@ int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   qforge::RegisterMatMul();
   qforge::RegisterInt8Act();
+  qforge::RegisterQDotVnni();
   qforge::RegisterVectorOps();
   qforge::RegisterQuantizeAct();
+  qforge::RegisterNative();
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   return 0;

@@ -1,9 +1,13 @@
-// MatMul over block-quantized weights: dequantize a group of rows to f32, then the f32 kernel.
+// MatMul over block-quantized weights. qforge's native types (INT*, NF4, FP4, FP8) have SIMD
+// kernels (matmul_native.h: fused dequantize-dot for decode, SIMD dequantize + f32 GEMM for
+// prefill). The rest (ggml block types reached without an integer dot product) dequantize a group
+// of rows to f32 with the scalar codec, then run the f32 kernel.
 #include <algorithm>
 #include <vector>
 
 #include "qforge/core/qtype.h"
 #include "qforge/kernels/matmul.h"
+#include "qforge/kernels/matmul_native.h"
 
 namespace qforge::kernels {
 namespace {
@@ -12,8 +16,7 @@ namespace {
 constexpr int64_t kDequantRows = 8;
 }  // namespace
 
-template <>
-void MatMulRows<BlockRows>(const MatMulArgs& a, int64_t begin, int64_t end) {
+void MatMulRowsScalarDequant(const MatMulArgs& a, int64_t begin, int64_t end) {
   const DequantizeRowFn dequantize = Traits(a.type).dequantize_row;
   // Per call, hence per thread: ParallelFor hands each thread its own row range.
   std::vector<float> buf(size_t(kDequantRows * a.in));
@@ -30,6 +33,13 @@ void MatMulRows<BlockRows>(const MatMulArgs& a, int64_t begin, int64_t end) {
     // Each output's f32 sum depends only on its row and token (matmul-inl.h), not on o0.
     MatMulRows<float>(f32, o0, o1);
   }
+}
+
+template <>
+void MatMulRows<BlockRows>(const MatMulArgs& a, int64_t begin, int64_t end) {
+  if (const NativeKernel k = FindNativeKernel(a.type); k.rows)
+    return k.rows(a, begin, end, NativePath::kAuto);
+  MatMulRowsScalarDequant(a, begin, end);
 }
 
 }  // namespace qforge::kernels
