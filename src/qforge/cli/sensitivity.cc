@@ -133,9 +133,13 @@ void RegisterSensitivity(CLI::App& app) {
                    "Chunks per run; -1 = all (the baseline's logits are kept: chunks x ctx/2 x "
                    "vocab floats, at most 2 GiB)")
       ->capture_default_str();
-  verb->add_option(
-      "--only", flags->only,
-      "Scan only tensors matching these globs ('*' = any run), e.g. 'blk.*.ffn_down*'");
+  // One glob per occurrence (or comma-separated), so that a model named after --only stays the
+  // model rather than becoming another glob.
+  verb->add_option("--only", flags->only,
+                   "Scan only tensors matching this glob ('*' = any run); repeat or separate with "
+                   "commas, e.g. --only 'blk.*.ffn_down*,token_embd.weight'")
+      ->allow_extra_args(false)
+      ->delimiter(',');
   verb->add_option("--json", flags->json, "Write the ranked scan as JSON to this file");
   verb->add_option("--html", flags->html, "Write an HTML page with the chart to this file");
   verb->add_flag("-q,--quiet", flags->quiet, "No progress output on stderr");
