@@ -67,6 +67,68 @@ TEST(RankPromotions, ScansOfDifferentModelsAreRefused) {
   EXPECT_THROW(plan::RankPromotions(cheap, better), Error);
 }
 
+plan::SensitivityResult Scan(const std::string& recipe, std::vector<plan::TensorSensitivity> t) {
+  plan::SensitivityResult r;
+  r.recipe = recipe;
+  r.tensors = std::move(t);
+  return r;
+}
+
+std::string Step(const plan::Promotion& p) {
+  return p.name + ":" + std::string(Traits(p.from).name) + ">" + std::string(Traits(p.to).name);
+}
+
+// Three rungs, hand-made so that every ratio is an exact binary fraction over a round byte count
+// (equal ratios are the same rounded quotient, so ties are exact):
+//   a: (100, 1) (150, 0.5) (200, 0.25)   hull: Q3>Q4 at 1/100, then Q4>Q5 at 1/200
+//   b: (100, 1) (150, 0.9) (200, 0)      Q4 lies above the hull: one step Q3>Q5 at 1/100
+//   c: (100, .5) (150, .5) (200, .75)    nothing buys KLD: no step
+//   d: (100, 1) (150, .75) (200, .5)     collinear: one step to the farthest, Q3>Q5 at 1/200
+//   e: (100, .5) (90, .25) (200, .125)   free step Q3>Q4 first, then Q4>Q5 at 0.125/110
+TEST(RankLadderPromotions, ConvexHullStepsRankedByGainPerByte) {
+  const std::vector<plan::SensitivityResult> scans = {
+      Scan("Q3_K_S", {T("a", QType::kQ3_K, 100, 1), T("b", QType::kQ3_K, 100, 1),
+                      T("c", QType::kQ3_K, 100, 0.5), T("d", QType::kQ3_K, 100, 1),
+                      T("e", QType::kQ3_K, 100, 0.5)}),
+      Scan("Q4_K_S", {T("a", QType::kQ4_K, 150, 0.5), T("b", QType::kQ4_K, 150, 0.9),
+                      T("c", QType::kQ4_K, 150, 0.5), T("d", QType::kQ4_K, 150, 0.75),
+                      T("e", QType::kQ4_K, 90, 0.25)}),
+      Scan("Q5_K_S", {T("a", QType::kQ5_K, 200, 0.25), T("b", QType::kQ5_K, 200, 0),
+                      T("c", QType::kQ5_K, 200, 0.75), T("d", QType::kQ5_K, 200, 0.5),
+                      T("e", QType::kQ5_K, 200, 0.125)}),
+  };
+  const std::vector<plan::Promotion> p = plan::RankLadderPromotions(scans);
+  std::vector<std::string> steps;
+  for (const auto& x : p) steps.push_back(Step(x));
+  EXPECT_EQ(steps, (std::vector<std::string>{"e:Q3_K>Q4_K", "a:Q3_K>Q4_K", "b:Q3_K>Q5_K",
+                                             "a:Q4_K>Q5_K", "d:Q3_K>Q5_K", "e:Q4_K>Q5_K"}));
+  ASSERT_EQ(p.size(), 6u);
+  EXPECT_EQ(p[0].extra_bytes, -10);
+  EXPECT_EQ(p[0].kld_gain, 0.25);
+  EXPECT_EQ(p[3].extra_bytes, 50);  // a's second step counts from Q4_K, not from Q3_K
+  EXPECT_EQ(p[3].kld_gain, 0.25);
+  // Two rungs: RankPromotions' order without the moves that buy nothing.
+  const std::vector<plan::Promotion> two = plan::RankLadderPromotions(std::span(scans).first(2));
+  std::vector<plan::Promotion> expected = plan::RankPromotions(scans[0], scans[1]);
+  std::erase_if(expected, [](const plan::Promotion& x) { return x.kld_gain <= 0; });
+  ASSERT_EQ(two.size(), expected.size());
+  for (size_t i = 0; i < two.size(); ++i) EXPECT_EQ(Step(two[i]), Step(expected[i]));
+
+  // The recipe: one rule per tensor, its last promoted step's type, in order of first promotion.
+  quant::Recipe base;
+  base.name = "Q3_K_S";
+  base.default_type = "Q3_K";
+  const quant::Recipe three = plan::PromoteTensors(base, p, 3, "x");
+  ASSERT_EQ(three.rules.size(), 3u);
+  EXPECT_EQ(three.rules[0].pattern, "e");
+  EXPECT_EQ(three.rules[0].type, "Q4_K");
+  EXPECT_EQ(three.rules[1].pattern, "a");
+  EXPECT_EQ(three.rules[1].type, "Q4_K");
+  const quant::Recipe four = plan::PromoteTensors(base, p, 4, "x");
+  ASSERT_EQ(four.rules.size(), 3u);
+  EXPECT_EQ(four.rules[1].type, "Q5_K");  // a climbed its second rung
+}
+
 TEST(PromoteTensors, PlanGivesThePromotedTypesToTheNamedTensorsOnly) {
   const Checkpoint ckpt = io::LoadCheckpoint(test::Shared("models/testbed/testbed.bin"));
   const quant::Recipe base = quant::LoadRecipe("Q4_K_M");

@@ -29,7 +29,77 @@ bool Before(const Promotion& a, const Promotion& b) {
   return a.name < b.name;
 }
 
+// One tensor's point in one scan.
+struct Point {
+  QType type;
+  int64_t bytes;
+  double kld;
+};
+
+// The steps from points[0] along the lower convex hull of the points: each step goes to the point
+// with the highest KLD bought per extra byte (among those with less KLD), the farthest one on
+// ties; a point with no more bytes and less KLD is free and taken first (the lowest KLD of them).
+std::vector<Promotion> HullSteps(const std::string& name, const std::vector<Point>& points) {
+  std::vector<Promotion> steps;
+  Point at = points[0];
+  const Point* free_best = nullptr;
+  for (const Point& p : points)
+    if (p.bytes <= at.bytes && p.kld < at.kld && (!free_best || p.kld < free_best->kld))
+      free_best = &p;
+  if (free_best) {
+    steps.push_back(
+        {name, at.type, free_best->type, free_best->bytes - at.bytes, at.kld - free_best->kld});
+    at = *free_best;
+  }
+  for (;;) {
+    const Point* next = nullptr;
+    double best = 0;
+    for (const Point& p : points) {
+      if (p.bytes <= at.bytes || p.kld >= at.kld) continue;
+      const double ratio = (at.kld - p.kld) / double(p.bytes - at.bytes);
+      if (!next || ratio > best || (ratio == best && p.bytes > next->bytes))
+        next = &p, best = ratio;
+    }
+    if (!next) return steps;
+    steps.push_back({name, at.type, next->type, next->bytes - at.bytes, at.kld - next->kld});
+    at = *next;
+  }
+}
+
+// The stored type of `t` must agree across scans of one model.
+void CheckSameSource(const TensorSensitivity& a, const std::string& scan_a,
+                     const TensorSensitivity& b, const std::string& scan_b) {
+  if (a.source != b.source)
+    Fail(ErrorKind::kInvalidInput,
+         "promotions: tensor '{}' is stored as {} in scan '{}' but {} in scan '{}': the scans "
+         "are not of the same model",
+         a.name, Traits(a.source).name, scan_a, Traits(b.source).name, scan_b);
+}
+
 }  // namespace
+
+std::vector<Promotion> RankLadderPromotions(std::span<const SensitivityResult> scans) {
+  if (scans.empty()) return {};
+  std::vector<std::map<std::string_view, const TensorSensitivity*>> by_name(scans.size());
+  for (size_t s = 0; s < scans.size(); ++s)
+    for (const TensorSensitivity& t : scans[s].tensors) by_name[s][t.name] = &t;
+  std::vector<Promotion> out;
+  for (const TensorSensitivity& c : scans[0].tensors) {
+    std::vector<Point> points = {{c.type, int64_t(c.bytes_type), c.kld_mean}};
+    for (size_t s = 1; s < scans.size(); ++s) {
+      const auto it = by_name[s].find(c.name);
+      if (it == by_name[s].end()) continue;
+      CheckSameSource(c, scans[0].recipe, *it->second, scans[s].recipe);
+      points.push_back({it->second->type, int64_t(it->second->bytes_type), it->second->kld_mean});
+    }
+    const std::vector<Promotion> steps = HullSteps(c.name, points);
+    out.insert(out.end(), steps.begin(), steps.end());
+  }
+  // A tensor's steps have strictly decreasing ratios, so the sort keeps them in order; the free
+  // step (group 0) precedes its paid ones.
+  std::stable_sort(out.begin(), out.end(), Before);
+  return out;
+}
 
 std::vector<Promotion> RankPromotions(const SensitivityResult& cheap,
                                       const SensitivityResult& better) {
@@ -40,11 +110,7 @@ std::vector<Promotion> RankPromotions(const SensitivityResult& cheap,
     const auto it = by_name.find(c.name);
     if (it == by_name.end()) continue;
     const TensorSensitivity& b = *it->second;
-    if (b.source != c.source)
-      Fail(ErrorKind::kInvalidInput,
-           "promotions: tensor '{}' is stored as {} in scan '{}' but {} in scan '{}': the scans "
-           "are not of the same model",
-           c.name, Traits(c.source).name, cheap.recipe, Traits(b.source).name, better.recipe);
+    CheckSameSource(c, cheap.recipe, b, better.recipe);
     if (b.type == c.type) continue;
     out.push_back({c.name, c.type, b.type, int64_t(b.bytes_type) - int64_t(c.bytes_type),
                    c.kld_mean - b.kld_mean});
@@ -65,11 +131,18 @@ quant::Recipe PromoteTensors(const quant::Recipe& base, std::span<const Promotio
                               base.description.empty() ? base.name : base.description, count);
   std::vector<quant::Rule> rules;
   rules.reserve(count + base.rules.size());
+  std::map<std::string_view, size_t> rule_of;  // a laddered tensor's one rule: its last step wins
   // A pattern without '*' is an exact name (quant::GlobMatch); tensor names hold no '*'.
   for (size_t i = 0; i < count; ++i) {
+    const std::string type(Traits(promotions[i].to).name);
+    const auto [it, added] = rule_of.emplace(promotions[i].name, rules.size());
+    if (!added) {
+      rules[it->second].type = type;
+      continue;
+    }
     quant::Rule rule;
     rule.pattern = promotions[i].name;
-    rule.type = std::string(Traits(promotions[i].to).name);
+    rule.type = type;
     rules.push_back(std::move(rule));
   }
   rules.insert(rules.end(), base.rules.begin(), base.rules.end());

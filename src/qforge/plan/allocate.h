@@ -32,8 +32,19 @@ struct Promotion {
 std::vector<Promotion> RankPromotions(const SensitivityResult& cheap,
                                       const SensitivityResult& better);
 
+// Promotions along a ladder of scans of the same model, cheapest recipe first (e.g. Q3_K_S,
+// Q4_K_S, Q5_K_S, Q6_K): a tensor may climb several rungs. Per tensor, its types in the scans give
+// points (bytes, KLD); from the first scan's point the steps follow the lower convex hull (each
+// step the best KLD per byte from where the tensor stands; collinear points are taken in one
+// step), so a tensor's steps have strictly decreasing gain per byte. A free step (no more bytes,
+// less KLD) comes first. All steps are then ranked as RankPromotions ranks (a tensor's steps stay
+// in order); steps that buy nothing are left out, so every promotion is worth its bytes by the
+// scans. With two scans this is RankPromotions without its third group. Throws as RankPromotions.
+std::vector<Promotion> RankLadderPromotions(std::span<const SensitivityResult> scans);
+
 // `base` plus exact-name rules that give the first `count` promotions their better type (rules
 // first, so they win). The result is an ordinary Recipe (RecipeToJson writes it), named `name`.
+// A tensor named by several of those promotions (ladder steps) gets the last one's type.
 // Throws Error{kInvalidInput} when count exceeds promotions.size().
 quant::Recipe PromoteTensors(const quant::Recipe& base, std::span<const Promotion> promotions,
                              size_t count, const std::string& name);
