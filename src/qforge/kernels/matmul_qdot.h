@@ -5,6 +5,7 @@
 
 #include <cstdint>
 
+#include "qforge/core/qtype.h"
 #include "qforge/kernels/matmul.h"
 
 namespace qforge::kernels {
@@ -20,5 +21,11 @@ void QDotRowsQ3_K(const MatMulArgs& args, int64_t begin, int64_t end);
 void QDotRowsQ4_K(const MatMulArgs& args, int64_t begin, int64_t end);
 void QDotRowsQ5_K(const MatMulArgs& args, int64_t begin, int64_t end);
 void QDotRowsQ6_K(const MatMulArgs& args, int64_t begin, int64_t end);
+
+// Whether the rows of `type` on the dispatched target are a tiled integer GEMM (VNNI,
+// vec_dot_vnni-inl.h), faster than dequantizing to the f32 GEMM at any token count.
+bool QDotLegacyGemm(QType type);
+bool QDotKQuantGemm(QType type);
+inline bool QDotGemm(QType type) { return QDotLegacyGemm(type) || QDotKQuantGemm(type); }
 
 }  // namespace qforge::kernels

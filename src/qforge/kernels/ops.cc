@@ -2,6 +2,11 @@
 // (vec_ops-inl.h here; MatMul through the per-type units matmul_<type>.cc).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "qforge/kernels/ops.cc"
+// AVX3_DL too, as the quantized MatMul units (matmul_qdot_*.cc): ActiveTarget() then names the
+// target their VNNI kernels run on, which the tests check.
+#ifndef HWY_WANT_AVX3_DL
+#define HWY_WANT_AVX3_DL
+#endif
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
 #include "qforge/kernels/vec_ops-inl.h"
 
@@ -14,6 +19,7 @@
 #include "qforge/kernels/dispatch.h"
 #include "qforge/kernels/matmul.h"
 #include "qforge/kernels/matmul_int8_act.h"
+#include "qforge/kernels/matmul_qdot.h"
 #include "qforge/kernels/ops.h"
 #include "qforge/kernels/quantize_act.h"
 #include "qforge/kernels/vec_dot.h"
@@ -83,11 +89,13 @@ void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, Thr
   // The vec_dot table decides which block types take the integer path; the rest (f32, f16, bf16,
   // block types without a dot product) go through the one bridge to their storage type.
   if (const VecDotTraits* q = FindVecDot(w.type)) {
-    std::vector<std::byte> xq;
+    // Reused by every call on this thread: decode makes hundreds of MatMul calls per token.
+    thread_local std::vector<std::byte> xq;
     QuantizeActivations(*q, args, xq, pool);
     // Q8_1 (Q4_1, Q5_1) applies the weight mins through its field s = f16(d sum(q)), rounded
     // differently from the codes' d: a dequantized x cannot carry that, so they stay integer.
-    if (n_tokens < kDequantizedMinTokens || q->act == QType::kQ8_1)
+    // Types whose rows are a tiled integer GEMM on this CPU (VNNI) stay integer at any count.
+    if (n_tokens < kDequantizedMinTokens || q->act == QType::kQ8_1 || QDotGemm(w.type))
       return run.template operator()<QDotRows>();
     // x rounded as ggml rounds it: dequantize(quantize(x)), exact for Q8_0/Q8_1 (f16 d times an
     // int8), one rounding for Q8_K (f32 d).
