@@ -78,6 +78,7 @@ void RegisterSynth(CLI::App& app);
 void RegisterBench(CLI::App& app);
 void RegisterRecommend(CLI::App& app);
 void RegisterSensitivity(CLI::App& app);
+void RegisterAuto(CLI::App& app);
 
 // Thrown by a verb, after its output is written, to end with this exit code (gate: 1 on a
 // regression); main() returns it.

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   qforge::cli::RegisterBench(app);
   qforge::cli::RegisterRecommend(app);
   qforge::cli::RegisterSensitivity(app);
+  qforge::cli::RegisterAuto(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
