@@ -120,12 +120,11 @@ struct Q4_0Pair {
     alignas(64) static constexpr uint16_t kShift[32] = {0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4,
                                                         4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0,
                                                         0, 0, 4, 4, 4, 4, 4, 4, 4, 4};
-    alignas(64) static constexpr uint16_t kD[32] = {0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9,
-                                                    9, 9, 9, 9, 9, 0, 0, 0, 0, 0, 0,
-                                                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    alignas(64) static constexpr uint16_t kD[32] = {0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9, 9, 9, 9, 9,
+                                                    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
     const __m512i q = _mm512_permutexvar_epi8(_mm512_load_si512(kIdx), raw);
-    codes = _mm512_and_si512(_mm512_srlv_epi16(q, _mm512_load_si512(kShift)),
-                             _mm512_set1_epi8(0x0F));
+    codes =
+        _mm512_and_si512(_mm512_srlv_epi16(q, _mm512_load_si512(kShift)), _mm512_set1_epi8(0x0F));
     const __m512i d = _mm512_permutexvar_epi16(_mm512_load_si512(kD), raw);
     dw = _mm512_cvtph_ps(_mm512_castsi512_si256(d));
   }
@@ -142,9 +141,9 @@ struct Q8_0Pair {
         2,  3,  4,  5,  6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23,
         24, 25, 26, 27, 28, 29, 30, 31, 32, 33, 36, 37, 38, 39, 40, 41, 42, 43, 44, 45, 46, 47,
         48, 49, 50, 51, 52, 53, 54, 55, 56, 57, 58, 59, 60, 61, 62, 63, 64, 65, 66, 67};
-    alignas(64) static constexpr uint16_t kD[32] = {0,  0,  0,  0,  0,  0,  0,  0,  17, 17, 17,
-                                                    17, 17, 17, 17, 17, 0,  0,  0,  0,  0,  0,
-                                                    0,  0,  0,  0,  0,  0,  0,  0,  0,  0};
+    alignas(64) static constexpr uint16_t kD[32] = {0,  0,  0,  0,  0,  0, 0, 0, 17, 17, 17,
+                                                    17, 17, 17, 17, 17, 0, 0, 0, 0,  0,  0,
+                                                    0,  0,  0,  0,  0,  0, 0, 0, 0,  0};
     const __m512i w = _mm512_permutex2var_epi8(lo, _mm512_load_si512(kIdx), hi);
     codes = _mm512_xor_si512(w, _mm512_set1_epi8(char(0x80)));
     const __m512i d = _mm512_permutexvar_epi16(_mm512_load_si512(kD), lo);
@@ -191,15 +190,18 @@ HWY_INLINE void Tile(const MatMulArgs& a, const Panel& panel, int64_t o0, int64_
 }
 
 template <class W, size_t kRows>
-HWY_INLINE void TokenTiles(const MatMulArgs& a, const Panel& p, int64_t o, int64_t t0,
-                           int64_t t1) {
+HWY_INLINE void TokenTiles(const MatMulArgs& a, const Panel& p, int64_t o, int64_t t0, int64_t t1) {
   int64_t t = t0;
   for (; t + int64_t(kT) <= t1; t += int64_t(kT)) Tile<W, kRows, kT>(a, p, o, t);
   switch (t1 - t) {
-    case 3: return Tile<W, kRows, 3>(a, p, o, t);
-    case 2: return Tile<W, kRows, 2>(a, p, o, t);
-    case 1: return Tile<W, kRows, 1>(a, p, o, t);
-    default: return;
+    case 3:
+      return Tile<W, kRows, 3>(a, p, o, t);
+    case 2:
+      return Tile<W, kRows, 2>(a, p, o, t);
+    case 1:
+      return Tile<W, kRows, 1>(a, p, o, t);
+    default:
+      return;
   }
 }
 
@@ -209,8 +211,8 @@ HWY_NOINLINE void Rows(const MatMulArgs& a, int64_t begin, int64_t end) {
   thread_local Panel panel;
   BuildPanel(a, W::kBias, panel);
   const int64_t pair_bytes = panel.pairs * int64_t(sizeof(PairX));
-  const int64_t block = std::max<int64_t>(int64_t(kT), int64_t(kPanelBytes) / pair_bytes /
-                                                           int64_t(kT) * int64_t(kT));
+  const int64_t block =
+      std::max<int64_t>(int64_t(kT), int64_t(kPanelBytes) / pair_bytes / int64_t(kT) * int64_t(kT));
   for (int64_t t0 = 0; t0 < a.n_tokens; t0 += block) {
     const int64_t t1 = std::min(a.n_tokens, t0 + block);
     int64_t o = begin;

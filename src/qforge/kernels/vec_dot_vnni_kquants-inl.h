@@ -67,29 +67,31 @@ struct Q4_K {
     u[2] = mins_lo;
     u[0] &= kMask1;
     // u bytes 0-7: scales of sub-blocks 0-7; bytes 8-15: their mins.
-    const __m512i v = _mm512_cvtepu8_epi16(_mm256_castsi128_si256(
-        _mm_set_epi32(int(u[3]), int(u[2]), int(u[1]), int(u[0]))));
+    const __m512i v = _mm512_cvtepu8_epi16(
+        _mm256_castsi128_si256(_mm_set_epi32(int(u[3]), int(u[2]), int(u[1]), int(u[0]))));
     alignas(64) static constexpr uint16_t kIdx[4][32] = {
-        {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
-        {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3},
-        {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5},
-        {6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}};
+        {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+         1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1},
+        {2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2,
+         3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3},
+        {4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4,
+         5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5},
+        {6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6,
+         7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7}};
     for (int c = 0; c < 4; ++c) s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kIdx[c]), v);
     // bsums[k] covers elements 16k..16k+15: sub-block k / 2, min at word 8 + k / 2.
     alignas(32) static constexpr uint16_t kMinIdx[16] = {8,  8,  9,  9,  10, 10, 11, 11,
                                                          12, 12, 13, 13, 14, 14, 15, 15};
-    s.sums = _mm512_castsi512_si256(
-        _mm512_permutexvar_epi16(_mm512_castsi256_si512(_mm256_load_si256(
-                                     reinterpret_cast<const __m256i*>(kMinIdx))),
-                                 v));
+    s.sums = _mm512_castsi512_si256(_mm512_permutexvar_epi16(
+        _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(kMinIdx))), v));
     s.d = F16ToF32(b.d);
     s.dmin = -F16ToF32(b.dmin);  // the min term is subtracted
   }
   // The unsigned codes of elements 64c .. 64c + 63.
   HWY_INLINE static __m512i Codes(const uint8_t* p, int c) {
     const BlockQ4_K& b = *reinterpret_cast<const BlockQ4_K*>(p);
-    const __m512i q = _mm512_broadcast_i64x4(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
+    const __m512i q =
+        _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
     const __m512i shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
     return _mm512_and_si512(_mm512_srlv_epi16(q, shift), _mm512_set1_epi8(0x0F));
   }
@@ -107,10 +109,14 @@ struct Q6_K {
     const __m512i v5 = _mm512_castsi256_si512(v);
     // Chunk c holds the 16-element sub-blocks 4c .. 4c + 3, 8 pairs each.
     alignas(64) static constexpr uint16_t kIdx[4][32] = {
-        {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
-        {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5, 6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
-        {8, 8, 8, 8, 8, 8, 8, 8, 9, 9, 9, 9, 9, 9, 9, 9, 10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
-        {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13, 14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
+        {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
+        {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,
+         6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
+        {8,  8,  8,  8,  8,  8,  8,  8,  9,  9,  9,  9,  9,  9,  9,  9,
+         10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
+        {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
+         14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
     for (int c = 0; c < 4; ++c) s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kIdx[c]), v5);
     s.sums = v;  // bsums[k] is exactly sub-block k
     s.d = F16ToF32(b.d);
@@ -121,8 +127,8 @@ struct Q6_K {
     const int h = c / 2, g = c % 2;
     const __m512i ql = _mm512_loadu_si512(b.ql + 64 * h);
     const __m512i low = _mm512_and_si512(g ? _mm512_srli_epi16(ql, 4) : ql, _mm512_set1_epi8(0x0F));
-    const __m512i qh = _mm512_broadcast_i64x4(
-        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h)));
+    const __m512i qh =
+        _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh + 32 * h)));
     // Bits 2s of each byte to bits 4-5: s = 0, 1 shift left by 4, 2; s = 2, 3 right by 0, 2 (in
     // 16-bit lanes; the bits crossing a byte boundary are masked off).
     __m512i high;
@@ -171,13 +177,12 @@ HWY_INLINE void Tile(const MatMulArgs& a, int64_t o0, int64_t t0) {
       }
       for (size_t t = 0; t < kTokens; ++t) {
         const float dx = x[t][i].d;
-        acc[r][t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_set1_ps(s.d * dx),
-                                    acc[r][t]);
-        const __m256i bsums =
-            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[t][i].bsums));
+        acc[r][t] =
+            _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[t]), _mm512_set1_ps(s.d * dx), acc[r][t]);
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[t][i].bsums));
         const __m256i m = _mm256_madd_epi16(s.sums, bsums);
-        acc_min[r][t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(s.dmin * dx),
-                                        acc_min[r][t]);
+        acc_min[r][t] =
+            _mm256_fmadd_ps(_mm256_cvtepi32_ps(m), _mm256_set1_ps(s.dmin * dx), acc_min[r][t]);
       }
     }
   }
@@ -197,10 +202,14 @@ HWY_INLINE void TokenTiles(const MatMulArgs& a, int64_t o, int64_t t0, int64_t t
   int64_t t = t0;
   for (; t + int64_t(kT) <= t1; t += int64_t(kT)) Tile<W, kRows, kT>(a, o, t);
   switch (t1 - t) {
-    case 3: return Tile<W, kRows, 3>(a, o, t);
-    case 2: return Tile<W, kRows, 2>(a, o, t);
-    case 1: return Tile<W, kRows, 1>(a, o, t);
-    default: return;
+    case 3:
+      return Tile<W, kRows, 3>(a, o, t);
+    case 2:
+      return Tile<W, kRows, 2>(a, o, t);
+    case 1:
+      return Tile<W, kRows, 1>(a, o, t);
+    default:
+      return;
   }
 }
 
