@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "qforge/core/error.h"
 #include "qforge/eval/kld.h"
 #include "qforge/io/load_checkpoint.h"
@@ -127,17 +129,19 @@ TEST(Sensitivity, TensorLeftAsStoredIsZeroWithoutPasses) {
 }
 
 TEST(Sensitivity, RankByKldDescendingTiesByName) {
-  std::vector<plan::TensorSensitivity> t(4);
+  std::vector<plan::TensorSensitivity> t(5);
   t[0].name = "b", t[0].kld_mean = 0.5;
   t[1].name = "d", t[1].kld_mean = 0.0;
   t[2].name = "a", t[2].kld_mean = 0.5;
   t[3].name = "c", t[3].kld_mean = 1.0;
+  t[4].name = "z", t[4].kld_mean = std::nan("");  // overflowed logits: the worst
   plan::RankByKld(t);
-  ASSERT_EQ(t.size(), 4u);
-  EXPECT_EQ(t[0].name, "c");
-  EXPECT_EQ(t[1].name, "a");
-  EXPECT_EQ(t[2].name, "b");
-  EXPECT_EQ(t[3].name, "d");
+  ASSERT_EQ(t.size(), 5u);
+  EXPECT_EQ(t[0].name, "z");
+  EXPECT_EQ(t[1].name, "c");
+  EXPECT_EQ(t[2].name, "a");
+  EXPECT_EQ(t[3].name, "b");
+  EXPECT_EQ(t[4].name, "d");
 }
 
 TEST(Sensitivity, SameResultAtOneAndTwoThreads) {

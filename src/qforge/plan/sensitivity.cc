@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 
 #include "qforge/core/error.h"
@@ -180,9 +181,12 @@ eval::ChunkPlan PlanScan(const Checkpoint& base, const SensitivityOptions& optio
 }  // namespace
 
 void RankByKld(std::vector<TensorSensitivity>& tensors) {
+  // A NaN KLD (a candidate whose logits overflowed) ranks as the most damaging, and keeps the
+  // comparison a strict weak order.
+  auto key = [](double kld) { return std::isnan(kld) ? HUGE_VAL : kld; };
   std::sort(tensors.begin(), tensors.end(),
-            [](const TensorSensitivity& a, const TensorSensitivity& b) {
-              if (a.kld_mean != b.kld_mean) return a.kld_mean > b.kld_mean;
+            [&](const TensorSensitivity& a, const TensorSensitivity& b) {
+              if (key(a.kld_mean) != key(b.kld_mean)) return key(a.kld_mean) > key(b.kld_mean);
               return a.name < b.name;
             });
 }
