@@ -42,14 +42,14 @@ uint64_t TextHash(const std::vector<int>& tokens) {
       std::string_view(reinterpret_cast<const char*>(tokens.data()), tokens.size() * sizeof(int)));
 }
 
-// Everything besides model, recipe, suites and text that changes a rung's record.
+// Everything besides model, recipe, suites and text that changes a rung's evaluation. The budget
+// is not in it: a cached record is checked against the run's own budget (RunRung).
 std::string RunSettings(const AutoRun& run) {
   const AutoContext& c = run.ctx;
-  std::string s = fmt::format(
-      "{}|ctx {} chunks {} bos {}|capacity {}|bootstrap {} {} {}|{}|budget {} {}", c.eval.settings,
-      c.eval.ppl.n_ctx, c.eval.ppl.n_chunks, c.eval.ppl.bos_id, c.capacity,
-      c.eval.bootstrap.resamples, c.eval.bootstrap.level, c.eval.bootstrap.seed,
-      run.options.settings, int(run.options.budget.kind), run.options.budget.value);
+  std::string s = fmt::format("{}|ctx {} chunks {} bos {}|capacity {}|bootstrap {} {} {}|{}",
+                              c.eval.settings, c.eval.ppl.n_ctx, c.eval.ppl.n_chunks,
+                              c.eval.ppl.bos_id, c.capacity, c.eval.bootstrap.resamples,
+                              c.eval.bootstrap.level, c.eval.bootstrap.seed, run.options.settings);
   for (const std::string& p : c.eval.shift.abstain_patterns) s += "|abstain " + p;
   for (const auto& [k, v] : run.options.write.extra_kvs) s += "|kv " + k + "=" + v;
   return s;
@@ -147,12 +147,22 @@ RungRecord RunRung(const AutoRun& run, const quant::Recipe& recipe, RungRecord r
   r.key = RunKey(run, r.recipe_json);
   if (std::optional<nlohmann::json> hit = run.cache.Load(r.key)) {
     RungRecord c = RungRecordFromJson(hit->at("record"));
-    c.label = r.label;
-    c.stage = r.stage;
-    c.promotions = r.promotions;
-    c.predicted = r.predicted;
-    c.cached = true;
-    return c;
+    const bool fits = FitsBudget(run.options.budget, c.real_bytes, c.real_bpw);
+    // A rung refused under another budget that fits this one still needs its evaluation.
+    if (c.evaluated || !fits) {
+      c.label = r.label;
+      c.stage = r.stage;
+      c.promotions = r.promotions;
+      c.predicted = r.predicted;
+      c.cached = true;
+      if (!fits) {
+        c.passed = false;
+        c.status = "over budget on disk";
+        c.failing = {
+            fmt::format("{} bytes on disk, budget {}", c.real_bytes, run.options.budget.text)};
+      }
+      return c;
+    }
   }
   const auto start = Clock::now();
   const quant::QuantizedModel q = run.quantize(recipe);
