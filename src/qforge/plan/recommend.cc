@@ -119,9 +119,9 @@ Recommendation Recommend(const RecommendRequest& request) {
       too_big.push_back(std::move(o));
     } else if (at == order.end()) {
       o.status = Status::kNotPreferred;
-      o.reason =
-          fmt::format("{}; {} rule {}'s list", c.why,
-                      BelowBar(c, order) ? "below the quality bar of" : "not in", rec.rule->name);
+      const bool below_bar = BelowBar(c, order);
+      o.reason = fmt::format("{}; {} rule {}'s {}", c.why, below_bar ? "below" : "not in",
+                             rec.rule->name, below_bar ? "quality bar" : "order");
       others.push_back(std::move(o));
     } else {
       o.status = Status::kFits;
