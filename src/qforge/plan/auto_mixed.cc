@@ -209,10 +209,12 @@ void MixedSearch(const AutoRun& run, const std::vector<LadderRung>& ladder, int 
   if (smallest && passed >= 0 && m.real_bytes >= result.rungs[passed].real_bytes) return;
   result.chosen = chosen;
   const RungRecord& below = result.rungs[from];
+  const std::string verdict = !below.evaluated ? ""
+                              : below.passed   ? " passes"
+                                               : " fails (" + FailingSummary(below) + ")";
   result.why = fmt::format(
       "{}{}; {} of its tensors at {}'s types (the most KLD per extra byte) pass every check{}",
-      below.label, below.evaluated ? " fails (" + FailingSummary(below) + ")" : "", m.promotions,
-      better.name,
+      below.label, verdict, m.promotions, better.name,
       passed >= 0 ? fmt::format(" at {} bytes, {} is {} bytes", m.real_bytes,
                                 result.rungs[passed].label, result.rungs[passed].real_bytes)
                   : "");
