@@ -64,7 +64,7 @@ TEST_F(AutoCliTest, MainJobOnTheBundledModel) {
   EXPECT_NE(html.find("<svg"), std::string::npos);
   EXPECT_NE(html.find("(chosen)"), std::string::npos);
   // The written model runs.
-  EXPECT_EQ(Qforge("generate " + out + "/model.gguf -p \"Once upon a time\" -n 8 -q").code, 0);
+  EXPECT_EQ(Qforge("-q generate " + out + "/model.gguf -p \"Once upon a time\" -n 8").code, 0);
 
   // Resume: delete the model and re-run; nothing is evaluated again, same bytes.
   const std::string model = Read(out + "/model.gguf");
