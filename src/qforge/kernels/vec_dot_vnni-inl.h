@@ -56,6 +56,12 @@ constexpr size_t kR = 4, kT = 4;
 // Token blocks keep their panel (below) in the per-core L2 cache while every weight row of the
 // thread's range passes over it.
 constexpr size_t kPanelBytes = 256 << 10;
+// Decode streams every weight row once from memory, four rows at a time, and the hardware
+// prefetchers alone leave a core waiting on DRAM latency (half the bandwidth it can draw). Each
+// step prefetches the same row this far ahead into L2: measured on llama-1b shapes (2 threads,
+// Q4_0/Q4_K/Q8_0 decode), 1 KiB ahead into L1 gains ~1.6x over none, 8-32 KiB into L2 another
+// ~1.5x; 16 KiB sits in the middle of that plateau.
+constexpr size_t kPrefetchBytes = 16 << 10;
 
 // Activations of one token for a pair of blocks: codes, the starting accumulator (correction) and
 // d_x per lane. 192 bytes for 64 elements.
@@ -160,7 +166,9 @@ HWY_INLINE void Step(const uint8_t* const (&w)[kRows], const PairX* const (&x)[k
   for (size_t r = 0; r < kRows; ++r) {
     __m512i wv;
     __m512 dw;
-    W::Load(w[r] + size_t(i) * 2 * W::kBytes, two, wv, dw);
+    const uint8_t* wp = w[r] + size_t(i) * 2 * W::kBytes;
+    _mm_prefetch(reinterpret_cast<const char*>(wp) + kPrefetchBytes, _MM_HINT_T1);
+    W::Load(wp, two, wv, dw);
     for (size_t t = 0; t < kTokens; ++t) {
       const __m512i s = _mm512_dpbusd_epi32(_mm512_load_si512(x[t][i].corr), wv, xv[t]);
       const __m512 scale = _mm512_mul_ps(dw, _mm512_load_ps(x[t][i].scale));

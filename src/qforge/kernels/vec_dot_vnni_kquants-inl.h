@@ -43,6 +43,8 @@ namespace vnni_k {
 constexpr size_t kR = 4, kT = 4;
 // Token blocks: their Q8_K rows stay in the per-core L2 cache while the weight rows pass.
 constexpr size_t kPanelBytes = 256 << 10;
+// Software prefetch along each weight row, as in vec_dot_vnni-inl.h.
+constexpr size_t kPrefetchBytes = 16 << 10;
 
 // Per row and super-block: the integer scales as i16 lane vectors for each 64-element chunk, the
 // per-16-element-sum multipliers (mins or offsets), and the f32 scales.
@@ -164,6 +166,8 @@ HWY_INLINE void Tile(const MatMulArgs& a, int64_t o0, int64_t t0) {
   for (int64_t i = 0; i < nb; ++i) {
     for (size_t r = 0; r < kRows; ++r) {
       const uint8_t* wb = w[r] + size_t(i) * W::kBytes;
+      for (size_t off = 0; off < W::kBytes; off += 64)
+        _mm_prefetch(reinterpret_cast<const char*>(wb) + kPrefetchBytes + off, _MM_HINT_T1);
       Scales s;
       W::Prepare(wb, s);
       __m512i isum[kTokens];
