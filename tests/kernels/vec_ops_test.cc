@@ -1,4 +1,4 @@
-// Dot, RmsNorm, Softmax, SwiGlu and Axpy on every compiled Highway target against kernels/ref,
+// Dot, RmsNorm, Softmax, SwiGlu, Axpy and AttendHead on every compiled Highway target against kernels/ref,
 // on lengths around the vector widths, with tolerances from support/tolerance.h.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/vec_ops_test.cc"
@@ -13,6 +13,7 @@ void CheckRmsNorm(int64_t target);
 void CheckSoftmax(int64_t target);
 void CheckSwiGlu(int64_t target);
 void CheckAxpy(int64_t target);
+void CheckAttendHead(int64_t target);
 }  // namespace qforge::kernels::test_impl
 
 HWY_BEFORE_NAMESPACE();
@@ -22,10 +23,12 @@ void TestRmsNorm() { test_impl::CheckRmsNorm(HWY_TARGET); }
 void TestSoftmax() { test_impl::CheckSoftmax(HWY_TARGET); }
 void TestSwiGlu() { test_impl::CheckSwiGlu(HWY_TARGET); }
 void TestAxpy() { test_impl::CheckAxpy(HWY_TARGET); }
+void TestAttendHead() { test_impl::CheckAttendHead(HWY_TARGET); }
 }  // namespace qforge::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <string>
@@ -44,6 +47,7 @@ HWY_EXPORT_AND_TEST_P(VecOpsTest, TestRmsNorm);
 HWY_EXPORT_AND_TEST_P(VecOpsTest, TestSoftmax);
 HWY_EXPORT_AND_TEST_P(VecOpsTest, TestSwiGlu);
 HWY_EXPORT_AND_TEST_P(VecOpsTest, TestAxpy);
+HWY_EXPORT_AND_TEST_P(VecOpsTest, TestAttendHead);
 
 namespace test_impl {
 using test::RandomFloats;
@@ -122,6 +126,47 @@ void CheckAxpy(int64_t target) {
     test::Comparer cmp(Name("Axpy", n));
     for (size_t i = 0; i < want.size(); ++i)
       cmp.Near(got[i], want[i], test::AxpyTolerance(double(a) * x[i], y[i]), int64_t(i));
+  }
+}
+
+// Heads of stories260K (8), odd widths around the vector lengths, llama (64, 128); cache rows
+// wider than a head (the other KV heads sit between); one to a few hundred positions.
+void CheckAttendHead(int64_t target) {
+  test::ExpectActiveTarget(target);
+  for (int64_t hd : {8, 17, 64, 128}) {
+    for (int64_t length : {1, 3, 65, 300}) {
+      const int64_t stride = 2 * hd + 3;
+      const float scale = 1.0f / std::sqrt(float(hd));
+      const std::vector<float> q = RandomFloats(hd, -2, 2, 11);
+      const std::vector<float> k = RandomFloats(length * stride, -2, 2, 12);
+      const std::vector<float> v = RandomFloats(length * stride, -3, 3, 13);
+      std::vector<float> want_p(static_cast<size_t>(length)), got_p(want_p.size());
+      std::vector<float> want(static_cast<size_t>(hd)), got(want.size());
+      ref::AttendHead(q.data(), k.data(), v.data(), stride, length, hd, scale, want_p.data(),
+                      want.data());
+      AttendHead(q.data(), k.data(), v.data(), stride, length, hd, scale, got_p.data(),
+                 got.data());
+      double score_error = 0, max_abs_v = 0;
+      for (int64_t j = 0; j < length; ++j) {
+        double sum_abs = 0, dot = 0;
+        for (int64_t d = 0; d < hd; ++d) {
+          sum_abs += std::fabs(double(q[size_t(d)]) * k[size_t(j * stride + d)]);
+          dot += double(q[size_t(d)]) * k[size_t(j * stride + d)];
+          max_abs_v = std::max(max_abs_v, double(std::fabs(v[size_t(j * stride + d)])));
+        }
+        score_error = std::max(score_error, scale * test::DotTolerance(sum_abs, hd) +
+                                                2 * test::kU * std::fabs(dot * scale));
+      }
+      test::Comparer cmp("AttendHead hd=" + std::to_string(hd) + " length=" +
+                         std::to_string(length));
+      for (int64_t d = 0; d < hd; ++d) {
+        double sum_p_abs_v = 0;
+        for (int64_t j = 0; j < length; ++j)
+          sum_p_abs_v += want_p[size_t(j)] * std::fabs(v[size_t(j * stride + d)]);
+        cmp.Near(got[size_t(d)], want[size_t(d)],
+                 test::AttendTolerance(score_error, sum_p_abs_v, max_abs_v, length), d);
+      }
+    }
   }
 }
 

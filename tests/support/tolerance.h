@@ -60,4 +60,17 @@ inline double AxpyTolerance(double a_x, double y) {
   return 4.04 * kU * (std::fabs(a_x) + std::fabs(y));
 }
 
+// AttendHead, one element of out. The scores differ by at most `score_error` (per position: the
+// dot's DotTolerance times scale, plus the f64 reference's rounding of the dot and both sides'
+// product by scale, 2u |score|). Perturbing softmax inputs by <= e changes each p_j by a factor
+// within exp(+-2e), 2.02 e relatively for e < 1%, on top of Softmax's own tolerance (24u, above).
+// The weighted sum of values is a sum of `length` products p_j v_j (DotTolerance over
+// sum_p_abs_v = sum_j p_j |v_j|), and the p_j errors add (2.02 e + 24u) sum_p_abs_v; FLT_MIN per
+// position covers subnormal p_j.
+inline double AttendTolerance(double score_error, double sum_p_abs_v, double max_abs_v,
+                              int64_t length) {
+  return DotTolerance(sum_p_abs_v, length) + (2.02 * score_error + 24 * kU) * sum_p_abs_v +
+         double(length) * FLT_MIN * max_abs_v;
+}
+
 }  // namespace qforge::test

@@ -65,6 +65,7 @@ HWY_EXPORT(RmsNormImpl);
 HWY_EXPORT(SoftmaxImpl);
 HWY_EXPORT(SwiGluImpl);
 HWY_EXPORT(AxpyImpl);
+HWY_EXPORT(AttendHeadImpl);
 HWY_EXPORT(TargetNameImpl);
 
 void MatMul(const TensorView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool) {
@@ -130,6 +131,12 @@ void SwiGlu(const float* gate, const float* up, int64_t n, float* out) {
 
 void Axpy(float a, const float* x, float* y, int64_t n) {
   HWY_DYNAMIC_DISPATCH(AxpyImpl)(a, x, y, n);
+}
+
+void AttendHead(const float* q, const float* k, const float* v, int64_t stride, int64_t length,
+                int64_t head_dim, float scale, float* scores, float* out) {
+  QF_CHECK(length > 0 && head_dim > 0 && stride >= head_dim);
+  HWY_DYNAMIC_DISPATCH(AttendHeadImpl)(q, k, v, stride, length, head_dim, scale, scores, out);
 }
 
 const char* ActiveTarget() { return HWY_DYNAMIC_DISPATCH(TargetNameImpl)(); }

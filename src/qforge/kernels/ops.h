@@ -32,4 +32,10 @@ void SwiGlu(const float* gate, const float* up, int64_t n, float* out);
 // y += a * x
 void Axpy(float a, const float* x, float* y, int64_t n);
 
+// Attention of one query head over `length` cached positions: scores_j = scale * dot(q, K_j),
+// p = softmax(scores), out = sum_j p_j V_j, where K_j = k + j * stride and V_j = v + j * stride
+// hold head_dim floats. `scores` is scratch of `length` floats (left holding p).
+void AttendHead(const float* q, const float* k, const float* v, int64_t stride, int64_t length,
+                int64_t head_dim, float scale, float* scores, float* out);
+
 }  // namespace qforge::kernels

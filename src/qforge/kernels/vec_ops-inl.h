@@ -142,6 +142,32 @@ inline void AxpyImpl(float a, const float* x, float* y, int64_t n) {
   });
 }
 
+// One query against `length` keys and values, `stride` floats apart (a head of the KV cache):
+// scores_j = scale * q.K_j, softmax, out = sum_j p_j V_j. The dot over the head is one
+// vector accumulator (heads are 8..128 floats: a few FMAs), then a lane sum; the weighted sum of
+// values keeps a chunk of `out` in a register across all positions, in position order.
+inline void AttendHeadImpl(const float* q, const float* k, const float* v, int64_t stride,
+                           int64_t length, int64_t head_dim, float scale, float* scores,
+                           float* out) {
+  const DF df;
+  const size_t hd = size_t(head_dim), n = size_t(length), step = size_t(stride);
+  for (size_t j = 0; j < n; ++j) {
+    const float* kj = k + j * step;
+    VF acc = hn::Zero(df);
+    ForChunks(df, hd, [&](size_t i, size_t count) {
+      acc = hn::MulAdd(Load(df, q + i, count), Load(df, kj + i, count), acc);
+    });
+    scores[j] = hn::GetLane(hn::SumOfLanes(df, acc)) * scale;
+  }
+  SoftmaxImpl(scores, length);
+  ForChunks(df, hd, [&](size_t i, size_t count) {
+    VF acc = hn::Zero(df);
+    for (size_t j = 0; j < n; ++j)
+      acc = hn::MulAdd(hn::Set(df, scores[j]), Load(df, v + j * step + i, count), acc);
+    Store(df, acc, out + i, count);
+  });
+}
+
 inline const char* TargetNameImpl() { return hwy::TargetName(HWY_TARGET); }
 
 // NOLINTNEXTLINE(google-readability-namespace-comments)

@@ -7,24 +7,6 @@
 #include "qforge/kernels/ops.h"
 
 namespace qforge::model {
-namespace {
-// q . k over one head, as kLanes interleaved partial sums added pairwise at the end: one running
-// sum is a chain of dependent adds (about 4 cycles each: ~256 cycles per 64-element head and
-// position, for every head, position and token of a prefill); independent lanes vectorize. A fixed
-// order, whatever the thread count.
-constexpr int kLanes = 16;
-inline float HeadDot(const float* q, const float* k, int hd) {
-  float part[kLanes] = {};
-  int d = 0;
-  for (; d + kLanes <= hd; d += kLanes)
-    for (int l = 0; l < kLanes; ++l) part[l] += q[d + l] * k[d + l];
-  for (int l = 0; d < hd; ++d, ++l) part[l] += q[d] * k[d];
-  for (int width = kLanes / 2; width > 0; width /= 2)
-    for (int l = 0; l < width; ++l) part[l] += part[l + width];
-  return part[0];
-}
-}  // namespace
-
 LlamaModel::LlamaModel(const Checkpoint& ckpt, ThreadPool& pool, int max_context)
     : config_(ckpt.config),
       weights_(BindLlamaWeights(ckpt)),
@@ -127,27 +109,20 @@ void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache, int cache_
     std::copy_n(&v_[size_t(t) * size_t(kv_dim)], kv_dim, cache.V(cache_layer, pos + t));
   }
   const float scale = 1.0f / std::sqrt(float(hd));
-  // One task per (token, head): each writes its own slice of att_, so the split is deterministic.
-  // Heads are short (8..128 floats), so the per-position dot and accumulation are inline loops:
-  // a dispatched kernel call per position would cost more than the arithmetic.
+  // One task per (head, token), head-major: a causal token's work grows with its position, so
+  // contiguous thread ranges over tokens would be unbalanced; over heads they are even. Each task
+  // writes its own slice of att_ in a fixed order, so the split changes no result.
   pool_.ParallelFor(int64_t(n) * n_heads, [&](int64_t begin, int64_t end) {
     thread_local std::vector<float> scores;
     scores.resize(size_t(pos + n));
     for (int64_t task = begin; task < end; ++task) {
-      const int t = int(task / n_heads), h = int(task % n_heads);
+      const int h = int(task / n), t = int(task % n);
       const int kv_off = (h / group) * hd;
-      const int length = pos + t + 1;  // causal: positions 0 .. pos + t
-      const float* q = &q_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
-      for (int j = 0; j < length; ++j)
-        scores[size_t(j)] = HeadDot(q, cache.K(cache_layer, j) + kv_off, hd) * scale;
-      kernels::Softmax(scores.data(), length);
-      float* out = &att_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)];
-      std::fill_n(out, hd, 0.0f);
-      for (int j = 0; j < length; ++j) {
-        const float* v = cache.V(cache_layer, j) + kv_off;
-        const float p = scores[size_t(j)];
-        for (int d = 0; d < hd; ++d) out[d] += p * v[d];
-      }
+      kernels::AttendHead(&q_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)],
+                          cache.K(cache_layer, 0) + kv_off, cache.V(cache_layer, 0) + kv_off,
+                          kv_dim, pos + t + 1,  // causal: positions 0 .. pos + t
+                          hd, scale, scores.data(),
+                          &att_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)]);
     }
   });
   if (observer) observer(layer, LinearInput::kAttentionOutput, att_.data(), n, dim);

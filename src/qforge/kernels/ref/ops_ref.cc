@@ -77,4 +77,19 @@ void Axpy(float a, const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] += a * x[i];
 }
 
+void AttendHead(const float* q, const float* k, const float* v, int64_t stride, int64_t length,
+                int64_t head_dim, float scale, float* scores, float* out) {
+  for (int64_t j = 0; j < length; ++j) {
+    double dot = 0;
+    for (int64_t d = 0; d < head_dim; ++d) dot += double(q[d]) * k[j * stride + d];
+    scores[j] = float(dot) * scale;
+  }
+  Softmax(scores, length);
+  for (int64_t d = 0; d < head_dim; ++d) {
+    double sum = 0;
+    for (int64_t j = 0; j < length; ++j) sum += double(scores[j]) * v[j * stride + d];
+    out[d] = float(sum);
+  }
+}
+
 }  // namespace qforge::kernels::ref

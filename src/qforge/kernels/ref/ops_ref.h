@@ -17,5 +17,7 @@ void RmsNorm(const float* x, const float* weight, int64_t n, float eps, float* o
 void Softmax(float* x, int64_t n);
 void SwiGlu(const float* gate, const float* up, int64_t n, float* out);
 void Axpy(float a, const float* x, float* y, int64_t n);
+void AttendHead(const float* q, const float* k, const float* v, int64_t stride, int64_t length,
+                int64_t head_dim, float scale, float* scores, float* out);
 
 }  // namespace qforge::kernels::ref
