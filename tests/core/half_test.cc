@@ -19,6 +19,21 @@ TEST(Half, F16RoundTripIsExactForEveryHalf) {
   }
 }
 
+// The definition: (-1)^s 2^(e-15) (1 + m/1024) for e in 1..30, (-1)^s 2^-14 (m/1024) for e = 0.
+TEST(Half, F16DecodesEveryHalfByDefinition) {
+  for (uint32_t h = 0; h < 65536; ++h) {
+    const uint32_t e = (h >> 10) & 0x1f, m = h & 0x3ff;
+    const float f = F16ToF32(uint16_t(h));
+    EXPECT_EQ(std::signbit(f), (h & 0x8000) != 0) << h;
+    if (e == 31) {
+      EXPECT_TRUE(m == 0 ? std::isinf(f) : std::isnan(f)) << h;
+      continue;
+    }
+    const double want = e == 0 ? std::ldexp(double(m), -24) : std::ldexp(1024.0 + m, int(e) - 25);
+    EXPECT_EQ(double(std::fabs(f)), want) << h;
+  }
+}
+
 TEST(Half, F16DecodesKnownValues) {
   EXPECT_EQ(F16ToF32(0x3c00), 1.0f);
   EXPECT_EQ(F16ToF32(0xc000), -2.0f);

@@ -86,8 +86,8 @@ struct Q4_K {
                                                          12, 12, 13, 13, 14, 14, 15, 15};
     s.sums = _mm512_castsi512_si256(_mm512_permutexvar_epi16(
         _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(kMinIdx))), v));
-    s.d = F16ToF32(b.d);
-    s.dmin = -F16ToF32(b.dmin);  // the min term is subtracted
+    s.d = _cvtsh_ss(b.d);  // F16C: exact, as F16ToF32, without its branches
+    s.dmin = -_cvtsh_ss(b.dmin);  // the min term is subtracted
   }
   // The unsigned codes of elements 64c .. 64c + 63.
   HWY_INLINE static __m512i Codes(const uint8_t* p, int c) {
@@ -121,7 +121,7 @@ struct Q6_K {
          14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
     for (int c = 0; c < 4; ++c) s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kIdx[c]), v5);
     s.sums = v;  // bsums[k] is exactly sub-block k
-    s.d = F16ToF32(b.d);
+    s.d = _cvtsh_ss(b.d);  // F16C: exact, as F16ToF32, without its branches
     s.dmin = -32.0f * s.d;  // the offset term: -32 d sum_k sc_k bsums_k (exact scaling by 2^5)
   }
   HWY_INLINE static __m512i Codes(const uint8_t* p, int c) {

@@ -160,11 +160,30 @@ inline void AttendHeadImpl(const float* q, const float* k, const float* v, int64
     scores[j] = hn::GetLane(hn::SumOfLanes(df, acc)) * scale;
   }
   SoftmaxImpl(scores, length);
-  ForChunks(df, hd, [&](size_t i, size_t count) {
+  // Four vectors of `out` at a time: four independent FMA chains per position, where one chain
+  // would wait out the FMA latency at every position. Each element still sums in position order.
+  const size_t lanes = hn::Lanes(df);
+  size_t i = 0;
+  for (; i + 4 * lanes <= hd; i += 4 * lanes) {
+    VF a0 = hn::Zero(df), a1 = hn::Zero(df), a2 = hn::Zero(df), a3 = hn::Zero(df);
+    for (size_t j = 0; j < n; ++j) {
+      const VF p = hn::Set(df, scores[j]);
+      const float* vj = v + j * step + i;
+      a0 = hn::MulAdd(p, hn::LoadU(df, vj), a0);
+      a1 = hn::MulAdd(p, hn::LoadU(df, vj + lanes), a1);
+      a2 = hn::MulAdd(p, hn::LoadU(df, vj + 2 * lanes), a2);
+      a3 = hn::MulAdd(p, hn::LoadU(df, vj + 3 * lanes), a3);
+    }
+    hn::StoreU(a0, df, out + i);
+    hn::StoreU(a1, df, out + i + lanes);
+    hn::StoreU(a2, df, out + i + 2 * lanes);
+    hn::StoreU(a3, df, out + i + 3 * lanes);
+  }
+  ForChunks(df, hd - i, [&](size_t c, size_t count) {
     VF acc = hn::Zero(df);
     for (size_t j = 0; j < n; ++j)
-      acc = hn::MulAdd(hn::Set(df, scores[j]), Load(df, v + j * step + i, count), acc);
-    Store(df, acc, out + i, count);
+      acc = hn::MulAdd(hn::Set(df, scores[j]), Load(df, v + j * step + i + c, count), acc);
+    Store(df, acc, out + i + c, count);
   });
 }
 
