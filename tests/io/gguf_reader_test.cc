@@ -32,6 +32,24 @@ bool SameBytes(const TensorView& t, const std::vector<std::byte>& expected) {
   return t.nbytes == expected.size() && std::memcmp(t.data, expected.data(), expected.size()) == 0;
 }
 
+// --no-mmap: the same tensors, byte for byte, from a copy in anonymous (huge-page) memory; a
+// file that cannot be opened still fails with the path.
+TEST(GgufReader, CopiedWeightsEqualMappedOnes) {
+  const Checkpoint mapped = LoadGgufCheckpoint(kTestbedGguf);
+  SetWeightLoading(WeightLoading::kCopy);
+  const Checkpoint copied = LoadGgufCheckpoint(kTestbedGguf);
+  EXPECT_THROW(LoadGgufCheckpoint("no/such/model.gguf"), Error);
+  SetWeightLoading(WeightLoading::kMap);
+  ASSERT_EQ(copied.tensors.size(), mapped.tensors.size());
+  for (const TensorView& t : mapped.tensors) {
+    const TensorView& c = copied.Get(t.name);
+    EXPECT_NE(c.data, t.data) << t.name;
+    ASSERT_EQ(c.nbytes, t.nbytes) << t.name;
+    EXPECT_EQ(std::memcmp(c.data, t.data, t.nbytes), 0) << t.name;
+  }
+  EXPECT_TRUE(MappedFile::OpenWeights(kTestbedGguf)->copied() == false);
+}
+
 TEST(GgufReader, Stories260KConfigAndVocab) {
   const Checkpoint ckpt = LoadGgufCheckpoint(kStoriesGguf);
   EXPECT_EQ(ckpt.format, "gguf");

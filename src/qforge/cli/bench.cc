@@ -5,6 +5,7 @@
 #include "qforge/cli/common.h"
 #include "qforge/core/error.h"
 #include "qforge/core/thread_pool.h"
+#include "qforge/io/mapped_file.h"
 #include "qforge/kernels/memory_probe.h"
 #include "qforge/model/speed_bench.h"
 #include "qforge/report/bench_format.h"
@@ -60,6 +61,7 @@ void Run(const BenchFlags& flags) {
   rep.model.size = ckpt.WeightBytes();
   rep.model.n_params = ckpt.ParameterCount();
   rep.model.load_ms = loaded.seconds * 1e3;
+  rep.model.use_mmap = io::GetWeightLoading() == io::WeightLoading::kMap;
   rep.model.weight_bytes_per_token = model::DecodeWeightBytes(ckpt);
   for (int threads : ThreadCounts(flags)) {
     ThreadPool pool(threads);

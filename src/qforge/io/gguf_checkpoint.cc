@@ -133,7 +133,7 @@ Checkpoint GgufToCheckpoint(const GgufFile& file, std::span<const std::byte> byt
 }
 
 Checkpoint LoadGgufCheckpoint(const std::string& path) {
-  auto map = MappedFile::Open(path);
+  auto map = MappedFile::OpenWeights(path);
   const GgufFile file = GgufFile::Parse(map->bytes(), path);
   Checkpoint ckpt = GgufToCheckpoint(file, map->bytes());
   ckpt.storage.push_back(map);

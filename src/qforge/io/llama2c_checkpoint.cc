@@ -53,7 +53,7 @@ ModelConfig ValidateHeader(const Header& h, const std::string& path) {
 }  // namespace
 
 Checkpoint LoadLlama2cCheckpoint(const std::string& path) {
-  auto file = MappedFile::Open(path);
+  auto file = MappedFile::OpenWeights(path);
   ByteReader reader(file->bytes(), path);
   reader.Require(kHeaderBytes, "llama2.c header");
   if (file->size() >= 4 && reader.Read<uint32_t>("magic") == 0x616b3432)  // "ak42"

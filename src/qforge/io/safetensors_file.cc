@@ -85,7 +85,7 @@ namespace {
 
 SafetensorsFile Read(const std::string& path, bool keep_other_dtypes) {
   SafetensorsFile st;
-  st.file = MappedFile::Open(path);
+  st.file = MappedFile::OpenWeights(path);
   ByteReader reader(st.file->bytes(), path);
   const uint64_t header_len = reader.Read<uint64_t>("safetensors header length");
   if (header_len > kMaxHeaderBytes)

@@ -78,8 +78,8 @@ std::string Table(const BenchReport& rep, bool markdown) {
     }
   }
   out += fmt::format(
-      "{}load {:.1f} ms (memory-mapped), peak RSS {}, weights read per decoded token {}{}\n", "\n",
-      rep.model.load_ms, SizeColumn(uint64_t(rep.peak_rss_bytes)),
+      "{}load {:.1f} ms ({}), peak RSS {}, weights read per decoded token {}{}\n", "\n",
+      rep.model.load_ms, rep.model.use_mmap ? "memory-mapped" : "read into huge pages", SizeColumn(uint64_t(rep.peak_rss_bytes)),
       SizeColumn(rep.model.weight_bytes_per_token),
       rep.machine_gbps > 0 ? fmt::format(", machine bandwidth {:.2f} GB/s", rep.machine_gbps) : "");
   return out;
@@ -95,7 +95,7 @@ nlohmann::ordered_json Record(const BenchReport& rep, const model::SpeedResult& 
   j["model_n_params"] = rep.model.n_params;
   j["n_batch"] = std::max(r.n_prompt, 1);  // a prompt runs as one batch
   j["n_threads"] = r.n_threads;
-  j["use_mmap"] = true;
+  j["use_mmap"] = rep.model.use_mmap;
   j["n_prompt"] = r.n_prompt;
   j["n_gen"] = r.n_gen;
   j["test_time"] = r.test_time;

@@ -21,6 +21,7 @@ struct BenchModel {
   uint64_t size = 0;     // weight bytes (llama-bench's model_size)
   int64_t n_params = 0;
   double load_ms = 0;                   // open + parse + bind (memory-mapped: no weight is copied)
+  bool use_mmap = true;                 // false: --no-mmap read the weights into huge pages
   uint64_t weight_bytes_per_token = 0;  // what one decode step reads
 };
 
