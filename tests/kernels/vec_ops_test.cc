@@ -1,5 +1,5 @@
-// Dot, RmsNorm, Softmax, SwiGlu, Axpy and AttendHead on every compiled Highway target against kernels/ref,
-// on lengths around the vector widths, with tolerances from support/tolerance.h.
+// Dot, RmsNorm, Softmax, SwiGlu, Axpy and AttendHead on every compiled Highway target against
+// kernels/ref, on lengths around the vector widths, with tolerances from support/tolerance.h.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/vec_ops_test.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -144,8 +144,7 @@ void CheckAttendHead(int64_t target) {
       std::vector<float> want(static_cast<size_t>(hd)), got(want.size());
       ref::AttendHead(q.data(), k.data(), v.data(), stride, length, hd, scale, want_p.data(),
                       want.data());
-      AttendHead(q.data(), k.data(), v.data(), stride, length, hd, scale, got_p.data(),
-                 got.data());
+      AttendHead(q.data(), k.data(), v.data(), stride, length, hd, scale, got_p.data(), got.data());
       double score_error = 0, max_abs_v = 0;
       for (int64_t j = 0; j < length; ++j) {
         double sum_abs = 0, dot = 0;
@@ -157,8 +156,8 @@ void CheckAttendHead(int64_t target) {
         score_error = std::max(score_error, scale * test::DotTolerance(sum_abs, hd) +
                                                 2 * test::kU * std::fabs(dot * scale));
       }
-      test::Comparer cmp("AttendHead hd=" + std::to_string(hd) + " length=" +
-                         std::to_string(length));
+      test::Comparer cmp("AttendHead hd=" + std::to_string(hd) +
+                         " length=" + std::to_string(length));
       for (int64_t d = 0; d < hd; ++d) {
         double sum_p_abs_v = 0;
         for (int64_t j = 0; j < length; ++j)

@@ -257,6 +257,9 @@ struct Activations {
   const int16_t* Codes(int64_t t, int64_t b) const { return &codes[size_t((t * nb + b) * kBlock)]; }
 };
 
+// How far ahead along a weight row TokenGroup prefetches.
+constexpr size_t kRowPrefetchBytes = 8 << 10;
+
 // Outputs y[t0 .. t0 + kT, o]: each weight block is decoded once for the kT tokens.
 template <class Decode, class WBlock, class XBlock, size_t kT>
 HWY_INLINE void TokenGroup(const Activations<XBlock>& act, int64_t o, int64_t t0) {
@@ -274,6 +277,10 @@ HWY_INLINE void TokenGroup(const Activations<XBlock>& act, int64_t o, int64_t t0
   TokenAcc<kT> acc;
   acc.StartRow();
   for (int64_t b = 0; b < act.nb; ++b) {
+    // The row streams from memory once per token: ask for it well ahead, into L2 (as the VNNI
+    // tiles do, vec_dot_vnni-inl.h), so the core does not wait on DRAM latency.
+    for (size_t off = 0; off < sizeof(WBlock); off += 64)
+      __builtin_prefetch(reinterpret_cast<const char*>(&w[b]) + kRowPrefetchBytes + off, 0, 2);
     for (size_t t = 0; t < kT; ++t) acc.x[t] = act.Codes(t0 + int64_t(t), b);
     acc.StartBlock();
     Decode::Run(w[b], acc);

@@ -1,5 +1,5 @@
-// Q4_K and Q6_K MatMul rows with AVX-512 VNNI, for the AVX3_DL target only (the other targets keep
-// vec_dot_kquants-inl.h): tiles of kR weight rows x kT tokens as in vec_dot_vnni-inl.h, one
+// Q4_K, Q5_K and Q6_K MatMul rows with AVX-512 VNNI, for the AVX3_DL target only (the other targets
+// keep vec_dot_kquants-inl.h): tiles of kR weight rows x kT tokens as in vec_dot_vnni-inl.h, one
 // 256-element super-block at a time, 64 elements per 512-bit vector, in element order (the Q8_K
 // activation codes are read where they are).
 //
@@ -86,7 +86,7 @@ struct Q4_K {
                                                          12, 12, 13, 13, 14, 14, 15, 15};
     s.sums = _mm512_castsi512_si256(_mm512_permutexvar_epi16(
         _mm512_castsi256_si512(_mm256_load_si256(reinterpret_cast<const __m256i*>(kMinIdx))), v));
-    s.d = _cvtsh_ss(b.d);  // F16C: exact, as F16ToF32, without its branches
+    s.d = _cvtsh_ss(b.d);         // F16C: exact, as F16ToF32, without its branches
     s.dmin = -_cvtsh_ss(b.dmin);  // the min term is subtracted
   }
   // The unsigned codes of elements 64c .. 64c + 63.
@@ -96,6 +96,30 @@ struct Q4_K {
         _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
     const __m512i shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
     return _mm512_and_si512(_mm512_srlv_epi16(q, shift), _mm512_set1_epi8(0x0F));
+  }
+};
+
+// Q5_K: Q4_K's scales, mins and nibbles, plus a fifth bit: bit 2c + k of qh[l] for element
+// 64c + 32k + l.
+struct Q5_K {
+  static constexpr size_t kBytes = sizeof(BlockQ5_K);
+  HWY_INLINE static void Prepare(const uint8_t* p, Scales& s) { Q4_K::Prepare(p, s); }
+  HWY_INLINE static __m512i Codes(const uint8_t* p, int c) {
+    const BlockQ5_K& b = *reinterpret_cast<const BlockQ5_K*>(p);
+    const __m512i q =
+        _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * c)));
+    const __m512i qh =
+        _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qh)));
+    const __m512i shift = _mm512_inserti64x4(_mm512_setzero_si512(), _mm256_set1_epi16(4), 1);
+    const __m512i low = _mm512_and_si512(_mm512_srlv_epi16(q, shift), _mm512_set1_epi8(0x0F));
+    // Bit 2c (low half) or 2c + 1 (high half) of each qh byte to bit 4; in 16-bit lanes the bits
+    // shifted across a byte boundary are masked off.
+    const __m512i hshift =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(short(2 * c))),
+                           _mm256_set1_epi16(short(2 * c + 1)), 1);
+    const __m512i high = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(qh, hshift), 4),
+                                          _mm512_set1_epi8(0x10));
+    return _mm512_or_si512(low, high);
   }
 };
 
@@ -120,8 +144,8 @@ struct Q6_K {
         {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
          14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
     for (int c = 0; c < 4; ++c) s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kIdx[c]), v5);
-    s.sums = v;  // bsums[k] is exactly sub-block k
-    s.d = _cvtsh_ss(b.d);  // F16C: exact, as F16ToF32, without its branches
+    s.sums = v;             // bsums[k] is exactly sub-block k
+    s.d = _cvtsh_ss(b.d);   // F16C: exact, as F16ToF32, without its branches
     s.dmin = -32.0f * s.d;  // the offset term: -32 d sum_k sc_k bsums_k (exact scaling by 2^5)
   }
   HWY_INLINE static __m512i Codes(const uint8_t* p, int c) {

@@ -118,11 +118,10 @@ void LlamaModel::Attention(int layer, int n, int pos, KvCache& cache, int cache_
     for (int64_t task = begin; task < end; ++task) {
       const int h = int(task / n), t = int(task % n);
       const int kv_off = (h / group) * hd;
-      kernels::AttendHead(&q_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)],
-                          cache.K(cache_layer, 0) + kv_off, cache.V(cache_layer, 0) + kv_off,
-                          kv_dim, pos + t + 1,  // causal: positions 0 .. pos + t
-                          hd, scale, scores.data(),
-                          &att_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)]);
+      kernels::AttendHead(
+          &q_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)], cache.K(cache_layer, 0) + kv_off,
+          cache.V(cache_layer, 0) + kv_off, kv_dim, pos + t + 1,  // causal: positions 0 .. pos + t
+          hd, scale, scores.data(), &att_[size_t(t) * size_t(dim) + size_t(h) * size_t(hd)]);
     }
   });
   if (observer) observer(layer, LinearInput::kAttentionOutput, att_.data(), n, dim);
