@@ -6,7 +6,7 @@
 // Weights are random bytes (every bit pattern is a valid block) with sane f16 scales.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "kernels/vec_dot_test.cc"
-// The kernel units compile AVX3_DL (VNNI tiles for Q4_0, Q8_0, Q4_K, Q5_K, Q6_K) too; so must the
+// The kernel units compile AVX3_DL (VNNI tiles for Q4_0, Q8_0 and the k-quants) too; so must the
 // test, to run them (matmul_qdot_legacy.cc).
 #ifndef HWY_WANT_AVX3_DL
 #define HWY_WANT_AVX3_DL
@@ -195,7 +195,7 @@ void CheckReferenceAgainstDequantized(const VecDotTraits& q) {
 // multiplies each lane's partial sum by the block scale (dw dx: one rounding), accumulates nb lane
 // terms with FMA (nb roundings), sums the lanes (log2 16 = 4) and adds the min terms (at most 3
 // roundings each plus nb additions): each side is within gamma_{nb+9} S of the exact value.
-// On AVX3_DL, Q4_0, Q8_0, Q4_K, Q5_K and Q6_K take integer tiles at every token count (same bound;
+// On AVX3_DL, Q4_0, Q8_0 and Q2_K..Q6_K take integer tiles at every token count (same bound;
 // Q6_K's lanes may pass 2^24 there, one more rounding as above). From 32 tokens on (except for Q8_1
 // activations), MatMul multiplies dequantized weights (at most 3 roundings each) by the dequantized
 // activations (Q8_K: one rounding) in f32 over `in` elements: within gamma_{in+8} S. Both paths are

@@ -1,5 +1,5 @@
 // MatMul rows of the k-quants with Q8_K activations: vec_dot_kquants-inl.h compiled for every
-// Highway target, dispatched at run time; Q4_K, Q5_K and Q6_K take the VNNI tiles of
+// Highway target, dispatched at run time; the k-quants take the VNNI tiles of
 // vec_dot_vnni_kquants-inl.h on AVX3_DL.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "qforge/kernels/matmul_qdot_kquants.cc"
@@ -14,10 +14,18 @@
 HWY_BEFORE_NAMESPACE();
 namespace qforge::kernels::HWY_NAMESPACE {
 void QDotRowsQ2_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
+#if HWY_TARGET == HWY_AVX3_DL && HWY_COMPILER_GCC
+  vnni_k::Rows<vnni_k::Q2_K>(a, begin, end);
+#else
   QDotRowsT<DecodeQ2_K, BlockQ2_K, BlockQ8_K>(a, begin, end, kQK_K);
+#endif
 }
 void QDotRowsQ3_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
+#if HWY_TARGET == HWY_AVX3_DL && HWY_COMPILER_GCC
+  vnni_k::Rows<vnni_k::Q3_K>(a, begin, end);
+#else
   QDotRowsT<DecodeQ3_K, BlockQ3_K, BlockQ8_K>(a, begin, end, kQK_K);
+#endif
 }
 void QDotRowsQ4_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
 #if HWY_TARGET == HWY_AVX3_DL && HWY_COMPILER_GCC
@@ -43,7 +51,8 @@ void QDotRowsQ6_KT(const MatMulArgs& a, int64_t begin, int64_t end) {
 // Whether this target's rows for `type` are a tiled integer GEMM (fast for prefill too).
 bool KQuantGemmT(QType type) {
 #if HWY_TARGET == HWY_AVX3_DL && HWY_COMPILER_GCC
-  return type == QType::kQ4_K || type == QType::kQ5_K || type == QType::kQ6_K;
+  return type == QType::kQ2_K || type == QType::kQ3_K || type == QType::kQ4_K ||
+         type == QType::kQ5_K || type == QType::kQ6_K;
 #else
   (void)type;
   return false;

@@ -1,17 +1,20 @@
-// Q4_K, Q5_K and Q6_K MatMul rows with AVX-512 VNNI, for the AVX3_DL target only (the other targets
-// keep vec_dot_kquants-inl.h): tiles of kR weight rows x kT tokens as in vec_dot_vnni-inl.h, one
-// 256-element super-block at a time, 64 elements per 512-bit vector, in element order (the Q8_K
-// activation codes are read where they are).
+// Q2_K, Q3_K, Q4_K, Q5_K and Q6_K MatMul rows with AVX-512 VNNI, for the AVX3_DL target only (the
+// other targets keep vec_dot_kquants-inl.h): tiles of kR weight rows x kT tokens as in
+// vec_dot_vnni-inl.h, one 256-element super-block at a time, 64 elements per 512-bit vector, in
+// element order (the Q8_K activation codes are read where they are).
 //
 // Integer half, per super-block, exact as in vec_dot_kquants-inl.h (ref/vec_dot_kquants_ref.cc):
-//  - the weight codes are unsigned (Q4_K q in [0, 15]; Q6_K q + 32 in [0, 63]), so vpmaddubsw
-//    multiplies them by the activation codes into i16 pair sums (|pair| <= 2 * 63 * 127, no
-//    saturation), and vpdpwssd multiplies those by the sub-block's integer scale into i32 lanes;
-//  - Q4_K subtracts dmin * sum_j min_j bsum_j (vpmaddwd of the mins by Q8_K's 16-element sums);
-//    Q6_K's offset, sum_i (q_i - 32) y_i sc = sum q y sc - 32 sum_j sc_j bsum_j, the same way.
-// A lane's integer sum is at most 4 * 2 * 15 * 127 * 63 (Q4_K) or 4 * 2 * 63 * 127 * 128 + the
-// offset (Q6_K, which can pass 2^24: one rounding when converted, as on the narrow targets); the
-// float half is d_w d_x times the lanes, with FMA, then one sum of the lanes per output.
+//  - the weight codes are unsigned (Q2_K q in [0, 3], Q3_K q + 4 in [0, 7], Q4_K [0, 15], Q5_K
+//    [0, 31], Q6_K q + 32 in [0, 63]), so vpmaddubsw multiplies them by the activation codes into
+//    i16 pair sums (|pair| <= 2 * 63 * 127, no saturation), and vpdpwssd multiplies those by the
+//    sub-block's integer scale into i32 lanes;
+//  - Q2_K, Q4_K and Q5_K subtract dmin * sum_j min_j bsum_j (vpmaddwd of the mins by Q8_K's
+//    16-element sums); Q6_K's offset, sum_i (q_i - 32) y_i sc = sum q y sc - 32 sum_j sc_j bsum_j,
+//    is applied the same way, and Q3_K's with 4 for 32.
+// A lane's integer sum is at most 4 * 2 * 31 * 127 * 63 (Q5_K; less for Q2_K, Q3_K and Q4_K) or
+// 4 * 2 * 63 * 127 * 128 + the offset (Q6_K, which can pass 2^24: one rounding when converted, as
+// on the narrow targets); the float half is d_w d_x times the lanes, with FMA, then one sum of the
+// lanes per output.
 
 #if defined(QFORGE_KERNELS_VEC_DOT_VNNI_KQUANTS_INL_H_) == defined(HWY_TARGET_TOGGLE)
 #ifdef QFORGE_KERNELS_VEC_DOT_VNNI_KQUANTS_INL_H_
@@ -53,6 +56,18 @@ struct Scales {
   __m256i sums;   // i16 multiplier of Q8_K's bsums[k], k = 0..15
   float d, dmin;
 };
+
+// Types with 16-element sub-blocks (Q2_K, Q6_K): chunk c holds sub-blocks 4c .. 4c + 3, 8
+// element pairs (i16 lanes) each; row c picks each lane's sub-block scale.
+alignas(64) inline constexpr uint16_t kSubBlockPairs[4][32] = {
+    {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+     2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
+    {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,
+     6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
+    {8,  8,  8,  8,  8,  8,  8,  8,  9,  9,  9,  9,  9,  9,  9,  9,
+     10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
+    {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
+     14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
 
 // Q4_K: element 64c + 32k + l is nibble k of qs[32c + l]; sub-block 2c + k has 6-bit scale and
 // min (12 packed bytes, unpacked as ggml's kmask code does).
@@ -99,6 +114,81 @@ struct Q4_K {
   }
 };
 
+// Q2_K: element 128h + 32s + l is bits 2s, 2s + 1 of qs[32h + l]; 16-element sub-block k (exactly
+// Q8_K's bsums[k]) has a 4-bit scale (low nibble of scales[k]) and a 4-bit min (high nibble).
+// Chunk c = 2h + g holds s = 2g, 2g + 1.
+struct Q2_K {
+  static constexpr size_t kBytes = sizeof(BlockQ2_K);
+  HWY_INLINE static void Prepare(const uint8_t* p, Scales& s) {
+    const BlockQ2_K& b = *reinterpret_cast<const BlockQ2_K*>(p);
+    const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales));
+    const __m512i sc =
+        _mm512_castsi256_si512(_mm256_cvtepu8_epi16(_mm_and_si128(packed, _mm_set1_epi8(0x0F))));
+    for (int c = 0; c < 4; ++c)
+      s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kSubBlockPairs[c]), sc);
+    s.sums = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F)));
+    s.d = _cvtsh_ss(b.d);
+    s.dmin = -_cvtsh_ss(b.dmin);  // the min term is subtracted
+  }
+  HWY_INLINE static __m512i Codes(const uint8_t* p, int c) {
+    const BlockQ2_K& b = *reinterpret_cast<const BlockQ2_K*>(p);
+    const int h = c / 2, g = c % 2;
+    const __m512i q =
+        _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * h)));
+    const __m512i shift =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(short(4 * g))),
+                           _mm256_set1_epi16(short(4 * g + 2)), 1);
+    return _mm512_and_si512(_mm512_srlv_epi16(q, shift), _mm512_set1_epi8(0x03));
+  }
+};
+
+// Q3_K: element 128h + 32s + l has its low 2 bits at bits 2s of qs[32h + l] and its third bit at
+// bit 4h + s of hmask[l]; the value is (low | third << 2) - 4. 16-element sub-blocks with signed
+// 6-bit scales (12 packed bytes, unpacked as ggml's kmask code does); the offset is applied as
+// Q6_K's: sum (u - 4) y sc = sum u y sc - 4 sum_k sc_k bsums_k.
+struct Q3_K {
+  static constexpr size_t kBytes = sizeof(BlockQ3_K);
+  HWY_INLINE static void Prepare(const uint8_t* p, Scales& s) {
+    const BlockQ3_K& b = *reinterpret_cast<const BlockQ3_K*>(p);
+    uint32_t u[3];
+    std::memcpy(u, b.scales, 12);
+    constexpr uint32_t kLow = 0x0f0f0f0f, kHigh = 0x03030303;
+    const uint32_t a0 = (u[0] & kLow) | ((u[2] & kHigh) << 4);
+    const uint32_t a1 = (u[1] & kLow) | (((u[2] >> 2) & kHigh) << 4);
+    const uint32_t a2 = ((u[0] >> 4) & kLow) | (((u[2] >> 4) & kHigh) << 4);
+    const uint32_t a3 = ((u[1] >> 4) & kLow) | (((u[2] >> 6) & kHigh) << 4);
+    // Bytes 0-15: the scales of sub-blocks 0-15 plus 32.
+    const __m256i v =
+        _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_set_epi32(int(a3), int(a2), int(a1), int(a0))),
+                         _mm256_set1_epi16(32));
+    const __m512i v5 = _mm512_castsi256_si512(v);
+    for (int c = 0; c < 4; ++c)
+      s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kSubBlockPairs[c]), v5);
+    s.sums = v;
+    s.d = _cvtsh_ss(b.d);
+    s.dmin = -4.0f * s.d;  // the offset term: -4 d sum_k sc_k bsums_k (exact scaling by 2^2)
+  }
+  HWY_INLINE static __m512i Codes(const uint8_t* p, int c) {
+    const BlockQ3_K& b = *reinterpret_cast<const BlockQ3_K*>(p);
+    const int h = c / 2, g = c % 2;
+    const __m512i q =
+        _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs + 32 * h)));
+    const __m512i shift =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(short(4 * g))),
+                           _mm256_set1_epi16(short(4 * g + 2)), 1);
+    const __m512i low = _mm512_and_si512(_mm512_srlv_epi16(q, shift), _mm512_set1_epi8(0x03));
+    const __m512i hm =
+        _mm512_broadcast_i64x4(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.hmask)));
+    // Bit 4h + s of each hmask byte to bit 2 (in 16-bit lanes; bits crossing a byte are masked).
+    const __m512i hshift =
+        _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set1_epi16(short(4 * h + 2 * g))),
+                           _mm256_set1_epi16(short(4 * h + 2 * g + 1)), 1);
+    const __m512i high = _mm512_and_si512(_mm512_slli_epi16(_mm512_srlv_epi16(hm, hshift), 2),
+                                          _mm512_set1_epi8(0x04));
+    return _mm512_or_si512(low, high);
+  }
+};
+
 // Q5_K: Q4_K's scales, mins and nibbles, plus a fifth bit: bit 2c + k of qh[l] for element
 // 64c + 32k + l.
 struct Q5_K {
@@ -133,17 +223,8 @@ struct Q6_K {
     const __m256i v =
         _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b.scales)));
     const __m512i v5 = _mm512_castsi256_si512(v);
-    // Chunk c holds the 16-element sub-blocks 4c .. 4c + 3, 8 pairs each.
-    alignas(64) static constexpr uint16_t kIdx[4][32] = {
-        {0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
-         2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3},
-        {4, 4, 4, 4, 4, 4, 4, 4, 5, 5, 5, 5, 5, 5, 5, 5,
-         6, 6, 6, 6, 6, 6, 6, 6, 7, 7, 7, 7, 7, 7, 7, 7},
-        {8,  8,  8,  8,  8,  8,  8,  8,  9,  9,  9,  9,  9,  9,  9,  9,
-         10, 10, 10, 10, 10, 10, 10, 10, 11, 11, 11, 11, 11, 11, 11, 11},
-        {12, 12, 12, 12, 12, 12, 12, 12, 13, 13, 13, 13, 13, 13, 13, 13,
-         14, 14, 14, 14, 14, 14, 14, 14, 15, 15, 15, 15, 15, 15, 15, 15}};
-    for (int c = 0; c < 4; ++c) s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kIdx[c]), v5);
+    for (int c = 0; c < 4; ++c)
+      s.sc[c] = _mm512_permutexvar_epi16(_mm512_load_si512(kSubBlockPairs[c]), v5);
     s.sums = v;             // bsums[k] is exactly sub-block k
     s.d = _cvtsh_ss(b.d);   // F16C: exact, as F16ToF32, without its branches
     s.dmin = -32.0f * s.d;  // the offset term: -32 d sum_k sc_k bsums_k (exact scaling by 2^5)
