@@ -1,6 +1,6 @@
-// Q4_0 and Q8_0 MatMul rows with AVX-512 VNNI (vpdpbusd), for the AVX3_DL target only; the other
-// targets keep vec_dot-inl.h. Used for decode and prefill alike: a tile of kR weight rows x kT
-// tokens decodes each weight vector once for kT tokens and loads each activation vector once for
+// Q4_0, Q5_0 and Q8_0 MatMul rows with AVX-512 VNNI (vpdpbusd), for the AVX3_DL target only; the
+// other targets keep vec_dot-inl.h. Used for decode and prefill alike: a tile of kR weight rows x
+// kT tokens decodes each weight vector once for kT tokens and loads each activation vector once for
 // kR rows, so prefill is an integer GEMM on the quantized blocks (as llama.cpp's sgemm) instead of
 // dequantizing the weights to f32.
 //
@@ -9,6 +9,7 @@
 // unsigned by signed bytes, four products per i32 lane:
 //  - Q4_0: the unsigned operand is the nibble q in [0, 15], the signed one the activation code y;
 //    sum (q - 8) y = sum q y - 8 sum y;
+//  - Q5_0: the same with the fifth bit, q in [0, 31]: sum (q - 16) y = sum q y - 16 sum y;
 //  - Q8_0: the unsigned operand is u = w + 128 (an xor of the sign bit); sum w y = sum u y -
 //    128 sum y.
 // The correction -bias * (the lane's four y) is per token and block, so it is computed once per
@@ -131,6 +132,41 @@ struct Q4_0Pair {
     const __m512i q = _mm512_permutexvar_epi8(_mm512_load_si512(kIdx), raw);
     codes =
         _mm512_and_si512(_mm512_srlv_epi16(q, _mm512_load_si512(kShift)), _mm512_set1_epi8(0x0F));
+    const __m512i d = _mm512_permutexvar_epi16(_mm512_load_si512(kD), raw);
+    dw = _mm512_cvtph_ps(_mm512_castsi512_si256(d));
+  }
+};
+
+// Q5_0: Q4_0's nibbles plus a fifth bit per element (bit j of the block's 32-bit qh for element
+// j), so the unsigned code is in [0, 31] and the offset 16.
+struct Q5_0Pair {
+  static constexpr uint8_t kBias = 16;
+  static constexpr size_t kBytes = sizeof(BlockQ5_0);
+  HWY_INLINE static void Load(const uint8_t* p, bool two, __m512i& codes, __m512& dw) {
+    // Bytes: d_b at 0, qh_b at 2..5, qs_b at 6..21, d_b1 at 22, qh_b1 at 24..27, qs_b1 at 28..43.
+    const __m512i raw = _mm512_maskz_loadu_epi8(two ? (1ull << 44) - 1 : (1ull << 22) - 1, p);
+    alignas(64) static constexpr uint8_t kIdx[64] = {
+        6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,  //
+        6,  7,  8,  9,  10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21,  //
+        28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43,  //
+        28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40, 41, 42, 43};
+    alignas(64) static constexpr uint16_t kShift[32] = {0, 0, 0, 0, 0, 0, 0, 0, 4, 4, 4,
+                                                        4, 4, 4, 4, 4, 0, 0, 0, 0, 0, 0,
+                                                        0, 0, 4, 4, 4, 4, 4, 4, 4, 4};
+    alignas(64) static constexpr uint16_t kD[32] = {0,  0,  0,  0,  0,  0, 0, 0, 11, 11, 11,
+                                                    11, 11, 11, 11, 11, 0, 0, 0, 0,  0,  0,
+                                                    0,  0,  0,  0,  0,  0, 0, 0, 0,  0};
+    const __m512i q = _mm512_permutexvar_epi8(_mm512_load_si512(kIdx), raw);
+    const __m512i low =
+        _mm512_and_si512(_mm512_srlv_epi16(q, _mm512_load_si512(kShift)), _mm512_set1_epi8(0x0F));
+    // Byte j of the codes is element j % 32 of block j / 32: its fifth bit is bit j of qh_b | qh_b1
+    // << 32, which a byte mask spreads to 0x10 per set bit.
+    uint32_t qh0, qh1 = 0;
+    std::memcpy(&qh0, p + 2, 4);
+    if (two) std::memcpy(&qh1, p + 24, 4);
+    const __m512i high =
+        _mm512_maskz_mov_epi8(__mmask64(qh0) | (__mmask64(qh1) << 32), _mm512_set1_epi8(0x10));
+    codes = _mm512_or_si512(low, high);
     const __m512i d = _mm512_permutexvar_epi16(_mm512_load_si512(kD), raw);
     dw = _mm512_cvtph_ps(_mm512_castsi512_si256(d));
   }
