@@ -1,6 +1,6 @@
 // MatMul rows of the 32-element block types (legacy and IQ4_NL) with 8-bit activations:
-// vec_dot-inl.h compiled for every Highway target, dispatched at run time; Q4_0, Q5_0 and Q8_0
-// take the VNNI tiles of vec_dot_vnni-inl.h on AVX3_DL.
+// vec_dot-inl.h compiled for every Highway target, dispatched at run time; Q4_0, Q5_0, IQ4_NL
+// and Q8_0 take the VNNI tiles of vec_dot_vnni-inl.h on AVX3_DL.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "qforge/kernels/matmul_qdot_legacy.cc"
 // Highway 1.0.3 compiles AVX3_DL (AVX-512 with VNNI) only on request (see matmul_int8_act.cc).
@@ -43,14 +43,19 @@ void QDotRowsQ8_0T(const MatMulArgs& a, int64_t begin, int64_t end) {
 // Whether this target's rows for `type` are a tiled integer GEMM (fast for prefill too).
 bool LegacyGemmT(QType type) {
 #if HWY_TARGET == HWY_AVX3_DL && HWY_COMPILER_GCC
-  return type == QType::kQ4_0 || type == QType::kQ5_0 || type == QType::kQ8_0;
+  return type == QType::kQ4_0 || type == QType::kQ5_0 || type == QType::kIQ4_NL ||
+         type == QType::kQ8_0;
 #else
   (void)type;
   return false;
 #endif
 }
 void QDotRowsIQ4_NLT(const MatMulArgs& a, int64_t begin, int64_t end) {
+#if HWY_TARGET == HWY_AVX3_DL && HWY_COMPILER_GCC
+  vnni::Rows<vnni::IQ4_NLPair>(a, begin, end);
+#else
   QDotRowsT<DecodeIQ4_NL, BlockIQ4_NL, BlockQ8_0>(a, begin, end, kQK4_NL);
+#endif
 }
 }  // namespace qforge::kernels::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();

@@ -1,8 +1,8 @@
-// Q4_0, Q5_0 and Q8_0 MatMul rows with AVX-512 VNNI (vpdpbusd), for the AVX3_DL target only; the
-// other targets keep vec_dot-inl.h. Used for decode and prefill alike: a tile of kR weight rows x
-// kT tokens decodes each weight vector once for kT tokens and loads each activation vector once for
-// kR rows, so prefill is an integer GEMM on the quantized blocks (as llama.cpp's sgemm) instead of
-// dequantizing the weights to f32.
+// Q4_0, Q5_0, IQ4_NL and Q8_0 MatMul rows with AVX-512 VNNI (vpdpbusd), for the AVX3_DL target
+// only; the other targets keep vec_dot-inl.h. Used for decode and prefill alike: a tile of kR
+// weight rows x kT tokens decodes each weight vector once for kT tokens and loads each activation
+// vector once for kR rows, so prefill is an integer GEMM on the quantized blocks (as llama.cpp's
+// sgemm) instead of dequantizing the weights to f32.
 //
 // One 512-bit vector holds a pair of 32-element blocks, in element order: block b in i32 lanes
 // 0-7, block b + 1 in lanes 8-15 (an odd last block pairs with a zero block). vpdpbusd multiplies
@@ -10,6 +10,7 @@
 //  - Q4_0: the unsigned operand is the nibble q in [0, 15], the signed one the activation code y;
 //    sum (q - 8) y = sum q y - 8 sum y;
 //  - Q5_0: the same with the fifth bit, q in [0, 31]: sum (q - 16) y = sum q y - 16 sum y;
+//  - IQ4_NL: the nibble picks a table value w, stored as u = w + 128, as for Q8_0;
 //  - Q8_0: the unsigned operand is u = w + 128 (an xor of the sign bit); sum w y = sum u y -
 //    128 sum y.
 // The correction -bias * (the lane's four y) is per token and block, so it is computed once per
@@ -37,11 +38,13 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <vector>
 
 #include "qforge/core/half.h"
 #include "qforge/core/qblocks.h"
+#include "qforge/core/qblocks_kquants.h"
 #endif
 
 HWY_BEFORE_NAMESPACE();
@@ -169,6 +172,24 @@ struct Q5_0Pair {
     codes = _mm512_or_si512(low, high);
     const __m512i d = _mm512_permutexvar_epi16(_mm512_load_si512(kD), raw);
     dw = _mm512_cvtph_ps(_mm512_castsi512_si256(d));
+  }
+};
+
+// IQ4_NL: Q4_0's bytes, each nibble an index into a non-linear table of signed values, looked up
+// with vpermb as value + 128 (unsigned, in [1, 241]), so the offset is 128 as for Q8_0.
+struct IQ4_NLPair {
+  static constexpr uint8_t kBias = 128;
+  static constexpr size_t kBytes = sizeof(BlockIQ4_NL);
+  HWY_INLINE static void Load(const uint8_t* p, bool two, __m512i& codes, __m512& dw) {
+    static_assert(sizeof(BlockIQ4_NL) == sizeof(BlockQ4_0));
+    __m512i index;
+    Q4_0Pair::Load(p, two, index, dw);
+    alignas(64) static constexpr auto kTable = [] {
+      std::array<uint8_t, 64> t{};
+      for (size_t i = 0; i < 16; ++i) t[i] = uint8_t(kIQ4NLValues[i] + 128);
+      return t;
+    }();
+    codes = _mm512_permutexvar_epi8(index, _mm512_load_si512(kTable.data()));
   }
 };
 
